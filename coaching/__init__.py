@@ -1,0 +1,1 @@
+"""The coaching domain: pure Python, no Slack, no database."""

@@ -1,0 +1,1 @@
+"""Slack listeners: thin. Parse the payload, call coaching/ and storage/, render, respond."""

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions, data in, blocks out. Every sentence goes through `_()`."""

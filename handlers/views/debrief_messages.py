@@ -1,0 +1,238 @@
+"""What a rep reads after recording a debrief: the confirmation DM, the threaded reply to a
+post-call message, the format help, and the words for each input problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from coaching.debrief import DebriefInput, FieldError
+from coaching.debrief_message import DebriefParseError
+from coaching.gaps import ADVICE, N_, Gap
+from coaching.i18n import _, ngettext
+from handlers.views.text import escape
+
+EDIT_ACTION = "debrief_edit"
+FIELD_LABELS = {
+    "deal": N_("Deal"),
+    "call_date": N_("Call date"),
+    "timeline": N_("Timeline"),
+    "authority": N_("Authority"),
+    "next_step": N_("Next step"),
+    "next_step_date": N_("Next step date"),
+    "went_well": N_("Went well"),
+    "improve": N_("Improve"),
+    "notes": N_("Notes"),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message: `text` is the notification and screen-reader fallback for `blocks`."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return _("not answered")
+    return _("yes") if value else _("no")
+
+
+def _date(value: date | None) -> str:
+    return value.isoformat() if value else _("none")
+
+
+def field_error_text(error: FieldError) -> str:
+    """One input problem, in words, for `response_action: errors` or a threaded reply."""
+    if error.code == "required":
+        return _("Name the deal or account.")
+    if error.code == "too_long":
+        return _("Keep this under {limit} characters.").format(limit=error.limit)
+    if error.code == "in_future":
+        return _("The call date cannot be after today.")
+    if error.code == "before_call":
+        return _("The next step cannot be due before the call took place.")
+    if error.code == "unknown_deal":
+        return _("That deal is not one of yours any more: pick it again or type its name.")
+    if error.code == "not_saved":
+        return _("Could not save, try again in a moment.")
+    if error.code == "not_yours":
+        return _("This debrief can only be corrected by the rep who recorded it.")
+    return _("This value cannot be used.")
+
+
+def recorded_blocks(entry: DebriefInput, deal: str) -> list[Block]:
+    """The debrief field by field, as the rep entered it."""
+    summary = "\n".join(
+        [
+            _("*Deal:* {deal}").format(deal=escape(deal)),
+            _("*Call date:* {date}").format(date=entry.call_date.isoformat()),
+            _("*Timeline qualified:* {answer}").format(answer=_yes_no(entry.timeline_qualified)),
+            _("*Decision authority reached:* {answer}").format(
+                answer=_yes_no(entry.authority_reached)
+            ),
+            _("*Next step:* {step}").format(step=escape(entry.next_step or _("none"))),
+            _("*Next step date:* {date}").format(date=_date(entry.next_step_date)),
+        ]
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=summary))]
+    for title, value in (
+        (_("*What went well*"), entry.went_well),
+        (_("*What to improve*"), entry.improve),
+        (_("*Notes*"), entry.notes),
+    ):
+        if value:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{escape(value)}")))
+    return blocks
+
+
+def gap_blocks(gaps: list[Gap]) -> list[Block]:
+    """Each gap the deal has now, with the question to ask on the next call."""
+    if not gaps:
+        return [
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=_(
+                            ":white_check_mark: No gaps: timeline qualified, decision authority "
+                            "reached and a dated next step."
+                        )
+                    )
+                ]
+            )
+        ]
+    intro = ngettext(
+        "This deal has {count} gap. Ask on your next call:",
+        "This deal has {count} gaps. Ask on your next call:",
+        len(gaps),
+    ).format(count=len(gaps))
+    lines = [intro]
+    for gap in gaps:
+        advice = ADVICE[gap]
+        lines.append(
+            _("• *{label}*: “{question}”").format(
+                label=_(advice.label), question=_(advice.question)
+            )
+        )
+    return [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+
+
+def confirmation(entry: DebriefInput, deal: str, gaps: list[Gap], *, corrected: bool) -> Rendered:
+    """The DM a rep gets once a debrief is saved from the modal."""
+    if corrected:
+        headline = _(":pencil2: Debrief corrected for *{deal}*.").format(deal=escape(deal))
+    else:
+        headline = _(":white_check_mark: Debrief saved for *{deal}*.").format(deal=escape(deal))
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=headline))]
+    blocks += recorded_blocks(entry, deal)
+    blocks += gap_blocks(gaps)
+    return Rendered(text=headline, blocks=_dicts(blocks))
+
+
+def thread_reply(entry: DebriefInput, deal: str, gaps: list[Gap], debrief_id: int) -> Rendered:
+    """The answer in a post-call message's thread: what was understood, and a way to fix it."""
+    headline = _(
+        ":white_check_mark: Recorded a debrief for *{deal}*. Here is what I understood:"
+    ).format(deal=escape(deal))
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=headline))]
+    blocks += recorded_blocks(entry, deal)
+    blocks += gap_blocks(gaps)
+    blocks.append(
+        ActionsBlock(
+            block_id="debrief_actions",
+            elements=[
+                ButtonElement(action_id=EDIT_ACTION, text=_("Correct it"), value=str(debrief_id))
+            ],
+        )
+    )
+    return Rendered(text=headline, blocks=_dicts(blocks))
+
+
+def message_format() -> str:
+    """The expected format of a post-call message, as a code block."""
+    return _(
+        "```debrief Acme Corp\n"
+        "timeline: yes\n"
+        "authority: no\n"
+        "next step: demo for the CFO\n"
+        "next step date: 2026-12-15\n"
+        "went well: they shared their budget\n"
+        "improve: ask who else decides\n"
+        "call date: 2026-12-01```"
+    )
+
+
+def _parse_problem(error: DebriefParseError) -> str:
+    field = _(FIELD_LABELS.get(error.field or "", "")) if error.field else ""
+    value = escape(error.value or "")
+    if error.code == "no_deal":
+        return _("The first line needs the deal name after `debrief`.")
+    if error.code == "bad_yes_no":
+        return _("*{field}* takes `yes` or `no`, not “{value}”.").format(field=field, value=value)
+    if error.code == "bad_date":
+        return _("*{field}* takes a date as YYYY-MM-DD, not “{value}”.").format(
+            field=field, value=value
+        )
+    if error.code == "duplicate_field":
+        return _("*{field}* is given twice; keep one.").format(field=field)
+    return _("I could not read this message.")
+
+
+def not_recorded(problems: list[str]) -> Rendered:
+    """Why a post-call message was not recorded (nothing was saved), and the format."""
+    headline = _(":warning: I did not record this debrief:")
+    body = "\n".join([headline, *(f"• {problem}" for problem in problems)])
+    help_text = _("Fix the message and post it again, in this form:") + "\n" + message_format()
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=body)),
+        SectionBlock(text=MarkdownTextObject(text=help_text)),
+    ]
+    return Rendered(text=headline, blocks=_dicts(blocks))
+
+
+def parse_failed(error: DebriefParseError) -> Rendered:
+    return not_recorded([_parse_problem(error)])
+
+
+def invalid_entry(errors: list[FieldError]) -> Rendered:
+    problems = [
+        _("*{field}*: {problem}").format(
+            field=_(FIELD_LABELS.get(error.field, error.field)), problem=field_error_text(error)
+        )
+        for error in errors
+    ]
+    return not_recorded(problems)
+
+
+def not_saved() -> Rendered:
+    text = _(":warning: I could not save this debrief just now. Post it again in a minute.")
+    return Rendered(text=text, blocks=_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))
+
+
+def command_help() -> str:
+    """`/debrief help`: what the command and the post-call message do."""
+    return (
+        _(
+            "*/debrief* `[deal name]` opens a form to record a sales call: the deal, whether the "
+            "buying timeline is qualified, whether you reached the decision authority, the next "
+            "step and its date, what went well and what to improve.\n"
+            "You can also send me a message (or post in a channel I am in) like this:\n"
+        )
+        + message_format()
+    )

@@ -1,0 +1,190 @@
+"""The debrief modal: the same form for a new debrief, a prefilled one and a correction.
+
+Block ids are fixed by the interface contract (acceptance tests and integrations read them);
+each input's action_id repeats its block_id so that state is `values[block][block]`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DatePickerElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+)
+from slack_sdk.models.views import View
+
+from coaching.debrief import MAX_DEAL_NAME, MAX_LONG_TEXT, MAX_NEXT_STEP
+from coaching.i18n import _
+from handlers.views.text import clip
+
+CALLBACK_ID = "debrief"
+NEW_DEAL_PREFIX = "new:"
+DEAL_PREFIX = "deal:"
+OPTION_TEXT_LIMIT = 75
+
+
+@dataclass(frozen=True)
+class ModalPrefill:
+    """What the modal starts with. Empty by default; a correction carries the debrief id."""
+
+    deal: str | None = None
+    deal_id: int | None = None
+    call_date: date | None = None
+    timeline_qualified: bool | None = None
+    authority_reached: bool | None = None
+    next_step: str | None = None
+    next_step_date: date | None = None
+    went_well: str | None = None
+    improve: str | None = None
+    notes: str | None = None
+    debrief_id: int | None = None
+
+
+def new_deal_option(name: str) -> Option:
+    label = _("Create new deal: {name}").format(name=name)
+    return Option(value=NEW_DEAL_PREFIX + name, text=clip(label, OPTION_TEXT_LIMIT))
+
+
+def deal_option(deal_id: int, name: str) -> Option:
+    return Option(value=f"{DEAL_PREFIX}{deal_id}", text=clip(name, OPTION_TEXT_LIMIT))
+
+
+def deal_options(typed: str, deals: list[tuple[int, str]], typed_is_existing: bool) -> list[Any]:
+    """Options for the deal picker: the rep's matching deals, then "create new" for the text."""
+    options = [deal_option(deal_id, name).to_dict() for deal_id, name in deals]
+    name = " ".join(typed.split())
+    if name and not typed_is_existing and len(name) <= MAX_DEAL_NAME:
+        options.append(new_deal_option(name).to_dict())
+    return options[:100]
+
+
+def _yes_no(block_id: str, label: str, yes: str, no: str, value: bool | None) -> InputBlock:
+    options = [Option(value="yes", text=yes), Option(value="no", text=no)]
+    initial = None if value is None else options[0 if value else 1]
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=RadioButtonsElement(action_id=block_id, options=options, initial_option=initial),
+    )
+
+
+def _text(
+    block_id: str,
+    label: str,
+    value: str | None,
+    limit: int,
+    *,
+    multiline: bool = False,
+    optional: bool = True,
+    placeholder: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=block_id,
+            initial_value=value or None,
+            multiline=multiline,
+            max_length=limit,
+            placeholder=placeholder,
+        ),
+    )
+
+
+def _date(block_id: str, label: str, value: date | None, *, optional: bool) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=DatePickerElement(
+            action_id=block_id, initial_date=value.isoformat() if value else None
+        ),
+    )
+
+
+def _deal_initial(prefill: ModalPrefill) -> Option | None:
+    if prefill.deal_id is not None and prefill.deal:
+        return deal_option(prefill.deal_id, prefill.deal)
+    if prefill.deal:
+        name = clip(" ".join(prefill.deal.split()), MAX_DEAL_NAME)
+        return Option(value=NEW_DEAL_PREFIX + name, text=clip(name, OPTION_TEXT_LIMIT))
+    return None
+
+
+def debrief_modal(
+    prefill: ModalPrefill, today: date, private_metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """The modal as `views.open` wants it."""
+    correcting = prefill.debrief_id is not None
+    blocks = [
+        InputBlock(
+            block_id="deal",
+            label=_("Deal or account"),
+            hint=_("Start typing: pick one of your deals, or create a new one."),
+            element=ExternalDataSelectElement(
+                action_id="deal",
+                placeholder=_("Acme Corp"),
+                min_query_length=0,
+                initial_option=_deal_initial(prefill),
+            ),
+        ),
+        _date("call_date", _("When was the call?"), prefill.call_date or today, optional=False),
+        _yes_no(
+            "timeline",
+            _("Is the buying timeline qualified?"),
+            _("Yes: we know when and why they will buy"),
+            _("No, not yet"),
+            prefill.timeline_qualified,
+        ),
+        _yes_no(
+            "authority",
+            _("Did you reach the decision authority?"),
+            _("Yes: I spoke with who signs"),
+            _("No, not yet"),
+            prefill.authority_reached,
+        ),
+        _text(
+            "next_step",
+            _("Agreed next step"),
+            prefill.next_step,
+            MAX_NEXT_STEP,
+            optional=False,
+            placeholder=_("Demo for the CFO"),
+        ),
+        _date("next_step_date", _("Next step due on"), prefill.next_step_date, optional=True),
+        _text("went_well", _("What went well"), prefill.went_well, MAX_LONG_TEXT, multiline=True),
+        _text("improve", _("What to improve"), prefill.improve, MAX_LONG_TEXT, multiline=True),
+        _text("notes", _("Other notes"), prefill.notes, MAX_LONG_TEXT, multiline=True),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=_(
+                        "A call moves a deal when it qualifies the timeline, reaches the "
+                        "decision authority, or sets a dated next step."
+                    )
+                )
+            ]
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title=_("Correct debrief") if correcting else _("Debrief a call"),
+        submit=_("Save"),
+        close=_("Cancel"),
+        private_metadata=json.dumps(private_metadata, separators=(",", ":")),
+        blocks=blocks,
+    )
+    result: dict[str, Any] = view.to_dict()
+    return result

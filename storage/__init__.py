@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the session scope, queries and Alembic migrations."""

@@ -1,0 +1,75 @@
+"""The engine and the one place where a session is opened: one session per request or job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database", "DatabaseError", "DatabaseUnavailable"]
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached; the message is one line for an operator."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the writer; busy_timeout makes concurrent writers wait
+    # instead of failing at once; SQLite leaves foreign keys off unless asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # a connection dropped while the database was down is replaced
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+class Database:
+    """Holds the engine; `session()` is the unit of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Commit when the block ends, roll back when it raises: nothing half-written."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailable with one line when the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailable(f"cannot reach the database: {reason}") from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,241 @@
+"""Queries for deals and debriefs. Every function takes the workspace (`team_id`) first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
+from coaching.gaps import LatestAnswers
+from storage.models import Deal, Debrief, utcnow
+from storage.upsert import insert_ignore
+
+DEBRIEF_TABLE: Table = Debrief.__table__  # type: ignore[assignment]
+DEAL_TABLE: Table = Deal.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a debrief came from: a modal submission or a message, and its unique key."""
+
+    source: str  # "modal" or "message"
+    key: str  # e.g. "message:C123:1700000000.000100" or "view:V123"
+    channel_id: str | None = None
+    message_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    debrief_id: int
+    deal_id: int
+    deal_name: str
+    created: bool  # False when the same delivery was already recorded
+
+
+def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> Deal:
+    """The deal of that name in the workspace; created (owned by this rep) on first mention.
+
+    Two reps naming a new deal at once both end up on the same row: the unique key decides.
+    """
+    key = deal_key(name)
+    now = utcnow()
+    insert_ignore(
+        session,
+        DEAL_TABLE,
+        {
+            "team_id": team_id,
+            "name": normalise_deal_name(name),
+            "name_key": key,
+            "owner_user_id": owner_user_id,
+            "status": "open",
+            "created_at": now,
+            "updated_at": now,
+        },
+        ["team_id", "name_key"],
+    )
+    deal = session.scalars(select(Deal).where(Deal.team_id == team_id, Deal.name_key == key)).one()
+    return deal
+
+
+def _debrief_values(entry: DebriefInput) -> dict[str, object]:
+    return {
+        "call_date": entry.call_date,
+        "timeline_qualified": entry.timeline_qualified,
+        "authority_reached": entry.authority_reached,
+        "next_step": entry.next_step,
+        "next_step_date": entry.next_step_date,
+        "went_well": entry.went_well,
+        "improve": entry.improve,
+        "notes": entry.notes,
+    }
+
+
+def record_debrief(
+    session: Session, team_id: str, rep_user_id: str, entry: DebriefInput, delivery: Delivery
+) -> Recorded:
+    """Store a new debrief once per delivery key; a repeat returns the first one's ids."""
+    deal = get_or_create_deal(session, team_id, entry.deal, rep_user_id)
+    now = utcnow()
+    new_id = insert_ignore(
+        session,
+        DEBRIEF_TABLE,
+        {
+            "team_id": team_id,
+            "deal_id": deal.id,
+            "rep_user_id": rep_user_id,
+            "source": delivery.source,
+            "delivery_key": delivery.key,
+            "channel_id": delivery.channel_id,
+            "message_ts": delivery.message_ts,
+            "created_at": now,
+            "updated_at": now,
+            **_debrief_values(entry),
+        },
+        ["team_id", "delivery_key"],
+    )
+    if new_id is not None:
+        return Recorded(int(new_id), deal.id, deal.name, created=True)
+    existing = session.execute(
+        select(Debrief.id, Deal.id, Deal.name)
+        .join(Deal, Deal.id == Debrief.deal_id)
+        .where(Debrief.team_id == team_id, Debrief.delivery_key == delivery.key)
+    ).one()
+    return Recorded(existing[0], existing[1], existing[2], created=False)
+
+
+def update_debrief(
+    session: Session, team_id: str, rep_user_id: str, debrief_id: int, entry: DebriefInput
+) -> Recorded | None:
+    """Correct a rep's own debrief; None when it is not theirs or no longer exists."""
+    debrief = session.scalars(
+        select(Debrief)
+        .where(
+            Debrief.team_id == team_id,
+            Debrief.id == debrief_id,
+            Debrief.rep_user_id == rep_user_id,
+        )
+        .with_for_update()
+    ).one_or_none()
+    if debrief is None:
+        return None
+    deal = get_or_create_deal(session, team_id, entry.deal, rep_user_id)
+    debrief.deal_id = deal.id
+    for name, value in _debrief_values(entry).items():
+        setattr(debrief, name, value)
+    debrief.updated_at = utcnow()
+    return Recorded(debrief.id, deal.id, deal.name, created=False)
+
+
+def get_rep_debrief(
+    session: Session, team_id: str, rep_user_id: str, debrief_id: int
+) -> tuple[Debrief, str] | None:
+    """A rep's own debrief with its deal's name; None for anyone else's."""
+    row = session.execute(
+        select(Debrief, Deal.name)
+        .join(Deal, Deal.id == Debrief.deal_id)
+        .where(
+            Debrief.team_id == team_id,
+            Debrief.id == debrief_id,
+            Debrief.rep_user_id == rep_user_id,
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
+def get_deal_name(session: Session, team_id: str, deal_id: int) -> str | None:
+    return session.scalar(select(Deal.name).where(Deal.team_id == team_id, Deal.id == deal_id))
+
+
+def search_rep_open_deals(
+    session: Session, team_id: str, rep_user_id: str, typed: str, limit: int
+) -> list[tuple[int, str]]:
+    """The rep's own open deals whose name contains what they typed, most recent first."""
+    query = (
+        select(Deal.id, Deal.name)
+        .where(
+            Deal.team_id == team_id,
+            Deal.owner_user_id == rep_user_id,
+            Deal.status == "open",
+        )
+        .order_by(Deal.updated_at.desc(), Deal.id.desc())
+        .limit(limit)
+    )
+    key = deal_key(typed)
+    if key:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Deal.name_key.like(f"%{escaped}%", escape="\\"))
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def latest_answers(session: Session, team_id: str, deal_id: int) -> LatestAnswers | None:
+    """The answers that stand for a deal: its latest call, and among equal dates the last
+    recorded."""
+    row = session.execute(
+        select(
+            Debrief.timeline_qualified,
+            Debrief.authority_reached,
+            Debrief.next_step,
+            Debrief.next_step_date,
+        )
+        .where(Debrief.team_id == team_id, Debrief.deal_id == deal_id)
+        .order_by(Debrief.call_date.desc(), Debrief.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        return None
+    return LatestAnswers(row[0], row[1], row[2], row[3])
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    team_id: str
+    debrief_id: int
+    deal: str
+    rep: str
+    call_date: date
+    timeline_qualified: bool | None
+    authority_reached: bool | None
+    next_step: str | None
+    next_step_date: date | None
+    went_well: str | None
+    improve: str | None
+    source: str
+    created_at: datetime
+    notes: str | None
+    deal_status: str
+    updated_at: datetime
+
+
+def iter_export_rows(session: Session, batch_size: int = 1000) -> Iterator[ExportRow]:
+    """Every debrief of every workspace, streamed with a server-side cursor: constant memory."""
+    query = (
+        select(
+            Debrief.team_id,
+            Debrief.id,
+            Deal.name,
+            Debrief.rep_user_id,
+            Debrief.call_date,
+            Debrief.timeline_qualified,
+            Debrief.authority_reached,
+            Debrief.next_step,
+            Debrief.next_step_date,
+            Debrief.went_well,
+            Debrief.improve,
+            Debrief.source,
+            Debrief.created_at,
+            Debrief.notes,
+            Deal.status,
+            Debrief.updated_at,
+        )
+        .join(Deal, Deal.id == Debrief.deal_id)
+        .order_by(Debrief.team_id, Debrief.id)
+        .execution_options(yield_per=batch_size)
+    )
+    for row in session.execute(query):
+        values: tuple[Any, ...] = tuple(row)
+        yield ExportRow(*values)
