@@ -147,8 +147,15 @@ def get_rep_debrief(
     return (row[0], row[1]) if row is not None else None
 
 
-def get_deal_name(session: Session, team_id: str, deal_id: int) -> str | None:
-    return session.scalar(select(Deal.name).where(Deal.team_id == team_id, Deal.id == deal_id))
+def get_deal_name_of_rep(
+    session: Session, team_id: str, rep_user_id: str, deal_id: int
+) -> str | None:
+    """The name of a deal the rep owns; None for anyone else's (ids can be edited in payloads)."""
+    return session.scalar(
+        select(Deal.name).where(
+            Deal.team_id == team_id, Deal.id == deal_id, Deal.owner_user_id == rep_user_id
+        )
+    )
 
 
 def search_rep_open_deals(

@@ -1,0 +1,60 @@
+"""The Bolt App factory: one place where the Slack client, the listeners and the
+middleware come together."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.logs import log_request
+from bot.settings import Settings
+from handlers.deps import Deps
+from handlers.registry import register_all
+
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings, *, patient: bool) -> WebClient:
+    """A Web API client on SLACK_API_URL.
+
+    Listeners call Slack after acknowledging, so one quick retry of a connection error, 429 or
+    5xx is affordable; scheduled jobs (`patient`) can wait out Retry-After several times.
+    """
+    retries = 5 if patient else 1
+    return WebClient(
+        token=settings.require_bot_token(),
+        base_url=settings.slack_api_url,
+        timeout=30 if patient else 10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=retries),
+            RateLimitErrorRetryHandler(max_retry_count=retries),
+            ServerErrorRetryHandler(max_retry_count=retries),
+        ],
+    )
+
+
+def create_app(settings: Settings, deps: Deps, *, socket_mode: bool) -> App:
+    """Build the app; calls Slack's auth.test once, so a wrong token fails here, at start."""
+    app = App(
+        client=web_client(settings, patient=False),
+        signing_secret=None if socket_mode else settings.require_signing_secret(),
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt.App"),
+    )
+    app.use(log_request)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("listener failed", exc_info=error, extra={"type": body.get("type")})
+
+    register_all(app, deps)
+    return app

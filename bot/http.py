@@ -1,0 +1,92 @@
+"""HTTP mode: Slack's Request URL (`POST /slack/events`) and `GET /healthz`, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+
+from storage.db import Database, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+SLACK_PATH = "/slack/events"
+
+
+class SlackWsgi:
+    """Routes the two paths; a request Bolt cannot parse is logged and acknowledged when its
+    signature is good (so Slack does not retry it), refused with 401 when it is not."""
+
+    def __init__(self, app: App, db: Database, signing_secret: str) -> None:
+        self.bolt = SlackRequestHandler(app, path=SLACK_PATH)
+        self.db = db
+        self.verifier = SignatureVerifier(signing_secret)
+
+    def _reply(
+        self, start_response: StartResponse, status: str, payload: dict[str, Any]
+    ) -> list[bytes]:
+        body = json.dumps(payload).encode()
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    def _health(self, start_response: StartResponse) -> list[bytes]:
+        try:
+            self.db.check()
+        except DatabaseUnavailable:
+            return self._reply(
+                start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"}
+            )
+        return self._reply(start_response, "200 OK", {"ok": True, "database": "ok"})
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path != SLACK_PATH or method != "POST":
+            return self._reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = _Replay(raw)
+        try:
+            return self.bolt(environ, start_response)
+        except Exception:
+            signed = self.verifier.is_valid(
+                body=raw.decode("utf-8", "replace"),
+                timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+            )
+            if not signed:
+                return self._reply(start_response, "401 Unauthorized", {"error": "invalid_request"})
+            log.exception("malformed request from Slack acknowledged", extra={"bytes": len(raw)})
+            return self._reply(start_response, "200 OK", {})
+
+
+class _Replay:
+    """The request body, read once, offered again to Bolt's WSGI adapter."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pos = data, 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else self._pos + size
+        chunk = self._data[self._pos : end]
+        self._pos += len(chunk)
+        return chunk
+
+
+def serve_http(wsgi: SlackWsgi, port: int, host: str = "0.0.0.0", threads: int = 16) -> None:
+    from waitress import serve
+
+    log.info("serving HTTP", extra={"port": port, "path": SLACK_PATH})
+    serve(wsgi, host=host, port=port, threads=threads, ident="dealcoach")

@@ -1,0 +1,115 @@
+"""Post-call messages: "debrief Acme ..." in a DM to the bot or a channel it is in.
+
+Slack delivers an event again when it was not acknowledged in time, under the same or a new
+event_id; the debrief's unique key (channel and message ts) makes every repeat a no-op, and a
+repeat never answers twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.context import BoltContext
+from slack_sdk import WebClient
+
+from coaching.debrief import DebriefInput, validate
+from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
+from coaching.gaps import gaps_of
+from handlers.deps import Deps
+from handlers.timezones import fetch_zone
+from handlers.views.debrief_messages import (
+    Rendered,
+    invalid_entry,
+    not_saved,
+    parse_failed,
+    thread_reply,
+)
+from storage.db import DatabaseError
+from storage.debriefs import Delivery, latest_answers, record_debrief
+
+log = logging.getLogger(__name__)
+
+# Subtypes that are still a person's new message; edits, deletions, joins, bot posts are not.
+PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def _is_retry(request: BoltRequest) -> bool:
+    return bool(request.headers.get("x-slack-retry-num"))
+
+
+def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
+    client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        text=message.text,
+        blocks=message.blocks,
+    )
+
+
+def handle_post_call_message(
+    deps: Deps, client: WebClient, team_id: str, event: dict[str, Any], retried: bool
+) -> None:
+    if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
+        return
+    text, user_id = event.get("text") or "", event.get("user")
+    if not user_id or not event.get("channel") or not event.get("ts"):
+        return
+    if not is_debrief_message(text):
+        return
+    try:
+        parsed = parse_debrief_message(text)
+    except DebriefParseError as error:
+        if not retried:  # the first delivery already answered
+            _reply(client, event, parse_failed(error))
+        return
+    zone = fetch_zone(deps, client, team_id, user_id)
+    posted_on = datetime.fromtimestamp(float(event["ts"]), UTC).astimezone(zone).date()
+    today = max(posted_on, deps.now().astimezone(zone).date())
+    entry = DebriefInput(
+        deal=parsed.deal,
+        call_date=parsed.call_date or posted_on,
+        timeline_qualified=parsed.timeline_qualified,
+        authority_reached=parsed.authority_reached,
+        next_step=parsed.next_step,
+        next_step_date=parsed.next_step_date,
+        went_well=parsed.went_well,
+        improve=parsed.improve,
+        notes=parsed.notes,
+    )
+    errors = validate(entry, today)
+    if errors:
+        if not retried:
+            _reply(client, event, invalid_entry(errors))
+        return
+    delivery = Delivery(
+        source="message",
+        key=f"message:{event['channel']}:{event['ts']}",
+        channel_id=event["channel"],
+        message_ts=event["ts"],
+    )
+    try:
+        with deps.db.session() as session:
+            recorded = record_debrief(session, team_id, user_id, entry, delivery)
+            answers = latest_answers(session, team_id, recorded.deal_id)
+    except DatabaseError:
+        log.exception("post-call message not saved")
+        _reply(client, event, not_saved())
+        return
+    if not recorded.created:
+        return
+    gaps = gaps_of(answers) if answers is not None else []
+    _reply(client, event, thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id))
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("message")
+    def post_call_message(
+        event: dict[str, Any], client: WebClient, context: BoltContext, request: BoltRequest
+    ) -> None:
+        team_id = context.team_id or event.get("team")
+        if not team_id:
+            return
+        handle_post_call_message(deps, client, team_id, event, _is_retry(request))

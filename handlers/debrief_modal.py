@@ -1,0 +1,264 @@
+"""`/debrief`, the "Log as debrief" shortcut, the "Correct it" button, the deal picker and the
+modal's submission.
+
+The modal opens first (a trigger_id dies 3 seconds after the click); the submission is saved
+before it is acknowledged, so a rep who sees the modal close knows the debrief is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from coaching.debrief import MAX_DEAL_NAME, MAX_LONG_TEXT, MAX_NEXT_STEP, FieldError, validate
+from coaching.debrief_message import (
+    DebriefParseError,
+    is_debrief_message,
+    parse_debrief_message,
+    unescape_slack,
+)
+from coaching.gaps import gaps_of
+from handlers.deps import Deps
+from handlers.modal_form import read_form
+from handlers.timezones import cached_zone, fetch_zone
+from handlers.views.debrief_messages import (
+    EDIT_ACTION,
+    command_help,
+    confirmation,
+    field_error_text,
+)
+from handlers.views.debrief_modal import CALLBACK_ID, ModalPrefill, deal_options, debrief_modal
+from handlers.views.text import clip
+from storage.db import DatabaseError
+from storage.debriefs import (
+    Delivery,
+    Recorded,
+    get_deal_name_of_rep,
+    get_rep_debrief,
+    latest_answers,
+    record_debrief,
+    search_rep_open_deals,
+    update_debrief,
+)
+
+log = logging.getLogger(__name__)
+
+SHORTCUT_CALLBACK_ID = "log_as_debrief"
+# When a rep's zone is not known yet, "today" is today somewhere on Earth (UTC+14), so that a
+# call made this morning in Auckland is never refused as a future date.
+EARLIEST_ZONE = ZoneInfo("Etc/GMT-14")
+
+
+class _Refused(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _today(now: datetime, zone: ZoneInfo) -> date:
+    return now.astimezone(zone).date()
+
+
+def open_modal(
+    client: WebClient,
+    deps: Deps,
+    trigger_id: str,
+    team_id: str,
+    user_id: str,
+    prefill: ModalPrefill,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Open the modal at once; then, if the rep's zone was not cached, learn it and fix the
+    default call date should the rep's today differ from the workspace's."""
+    zone = cached_zone(deps, team_id, user_id)
+    today = _today(deps.now(), zone or deps.default_zone)
+    meta = dict(metadata or {})
+    response = client.views_open(trigger_id=trigger_id, view=debrief_modal(prefill, today, meta))
+    if zone is not None or prefill.call_date is not None:
+        return
+    rep_today = _today(deps.now(), fetch_zone(deps, client, team_id, user_id))
+    view = response.get("view") or {}
+    if rep_today != today and view.get("id"):
+        try:
+            client.views_update(
+                view_id=view["id"],
+                hash=view.get("hash"),
+                view=debrief_modal(prefill, rep_today, meta),
+            )
+        except SlackApiError as exc:  # the rep already typed: their edits win
+            log.info("modal date not adjusted: %s", exc.response.get("error"))
+
+
+def prefill_from_message(text: str) -> ModalPrefill:
+    """A message that is a post-call debrief fills every field; any other fills the notes."""
+    if is_debrief_message(text):
+        try:
+            parsed = parse_debrief_message(text)
+        except DebriefParseError:
+            pass
+        else:
+            return ModalPrefill(
+                deal=parsed.deal,
+                call_date=parsed.call_date,
+                timeline_qualified=parsed.timeline_qualified,
+                authority_reached=parsed.authority_reached,
+                next_step=clip(parsed.next_step, MAX_NEXT_STEP) if parsed.next_step else None,
+                next_step_date=parsed.next_step_date,
+                went_well=clip(parsed.went_well, MAX_LONG_TEXT) if parsed.went_well else None,
+                improve=clip(parsed.improve, MAX_LONG_TEXT) if parsed.improve else None,
+                notes=clip(parsed.notes, MAX_LONG_TEXT) if parsed.notes else None,
+            )
+    notes = unescape_slack(text).strip()
+    return ModalPrefill(notes=clip(notes, MAX_LONG_TEXT) if notes else None)
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _save(
+    deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date
+) -> tuple[Recorded, list[Any], Any]:
+    """Validate and store in one transaction; raises _Refused with what to show on which block."""
+    form = read_form(view.get("state", {}).get("values", {}), today)
+    if form.errors:
+        raise _Refused(form.errors)
+    meta = _metadata(view)
+    debrief_id = meta.get("debrief_id")
+    with deps.db.session() as session:
+        entry = form.entry
+        if form.choice.deal_id is not None:
+            name = get_deal_name_of_rep(session, team_id, user_id, form.choice.deal_id)
+            if name is None:
+                raise _Refused([FieldError("deal", "unknown_deal")])
+            entry = replace(entry, deal=name)
+        errors = validate(entry, today)
+        if errors:
+            raise _Refused(errors)
+        if isinstance(debrief_id, int):
+            recorded = update_debrief(session, team_id, user_id, debrief_id, entry)
+            if recorded is None:
+                raise _Refused([FieldError("deal", "not_yours")])
+        else:
+            delivery = Delivery(source="modal", key=f"view:{view.get('id')}")
+            recorded = record_debrief(session, team_id, user_id, entry, delivery)
+        answers = latest_answers(session, team_id, recorded.deal_id)
+    gaps = gaps_of(answers) if answers is not None else []
+    return recorded, gaps, entry
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/debrief")
+    def debrief_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        text = unescape_slack(command.get("text") or "").strip()
+        if text.lower() in ("help", "?"):
+            ack(text=command_help())
+            return
+        ack()
+        prefill = ModalPrefill(deal=clip(" ".join(text.split()), MAX_DEAL_NAME) or None)
+        open_modal(
+            client, deps, command["trigger_id"], command["team_id"], command["user_id"], prefill
+        )
+
+    @app.shortcut(SHORTCUT_CALLBACK_ID)
+    def log_as_debrief(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = shortcut.get("message") or {}
+        prefill = prefill_from_message(str(message.get("text") or ""))
+        open_modal(
+            client,
+            deps,
+            shortcut["trigger_id"],
+            shortcut["team"]["id"],
+            shortcut["user"]["id"],
+            prefill,
+        )
+
+    @app.action(EDIT_ACTION)
+    def correct_debrief(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        raw = str((body.get("actions") or [{}])[0].get("value") or "")
+        found = None
+        if raw.isdigit():
+            with deps.db.session() as session:
+                found = get_rep_debrief(session, team_id, user_id, int(raw))
+        if found is None:
+            channel = (body.get("channel") or {}).get("id")
+            if channel:
+                client.chat_postEphemeral(
+                    channel=channel,
+                    user=user_id,
+                    text=field_error_text(FieldError("deal", "not_yours")),
+                )
+            return
+        debrief, deal_name = found
+        prefill = ModalPrefill(
+            deal=deal_name,  # by name: the deal may be another rep's, named by this one
+            call_date=debrief.call_date,
+            timeline_qualified=debrief.timeline_qualified,
+            authority_reached=debrief.authority_reached,
+            next_step=debrief.next_step,
+            next_step_date=debrief.next_step_date,
+            went_well=debrief.went_well,
+            improve=debrief.improve,
+            notes=debrief.notes,
+            debrief_id=debrief.id,
+        )
+        open_modal(
+            client, deps, body["trigger_id"], team_id, user_id, prefill, {"debrief_id": debrief.id}
+        )
+
+    @app.options("deal")
+    def deal_suggestions(ack: Ack, body: dict[str, Any]) -> None:
+        typed = " ".join(str(body.get("value") or "").split())
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        try:
+            with deps.db.session() as session:
+                deals = search_rep_open_deals(session, team_id, user_id, typed, limit=99)
+        except DatabaseError:
+            log.warning("deal suggestions unavailable", exc_info=True)
+            deals = []
+        exact = any(name.casefold() == typed.casefold() for _, name in deals)
+        ack(options=deal_options(typed, deals, exact))
+
+    @app.view(CALLBACK_ID)
+    def debrief_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        team_id = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
+        user_id = body["user"]["id"]
+        zone = cached_zone(deps, team_id, user_id) or EARLIEST_ZONE
+        try:
+            recorded, gaps, entry = _save(deps, team_id, user_id, view, _today(deps.now(), zone))
+        except _Refused as refused:
+            ack(
+                response_action="errors",
+                errors={error.field: field_error_text(error) for error in refused.errors},
+            )
+            return
+        except DatabaseError:
+            log.exception("debrief not saved")
+            ack(
+                response_action="errors",
+                errors={"deal": field_error_text(FieldError("deal", "not_saved"))},
+            )
+            return
+        ack()
+        corrected = isinstance(_metadata(view).get("debrief_id"), int)
+        if not recorded.created and not corrected:
+            return  # the same submission, delivered again: confirmed the first time
+        message = confirmation(entry, recorded.deal_name, gaps, corrected=corrected)
+        client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)

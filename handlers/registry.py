@@ -1,0 +1,13 @@
+"""Every listener, registered in one place, grouped by Slack surface."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import debrief_messages, debrief_modal
+from handlers.deps import Deps
+
+
+def register_all(app: App, deps: Deps) -> None:
+    debrief_modal.register(app, deps)
+    debrief_messages.register(app, deps)

@@ -1,0 +1,787 @@
+"""A fake Slack Web API server for tests.
+
+Slack cannot be reached from CI, yet we want our tests to drive the *real* Bolt app and the
+*real* ``slack_sdk`` HTTP client (URL building, form vs JSON bodies, auth headers, retry
+handlers). So instead of mocking ``WebClient`` we point its ``base_url`` at this server, which
+answers the handful of Web API methods Deal Coach uses with Slack-shaped JSON, records every
+call for assertions, and can inject the failures Slack produces in real life (HTTP 429 with
+``Retry-After``, 5xx, ``ok: false`` errors, slow answers, per-channel rate limits).
+
+Typical use::
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.url)
+        client.chat_postMessage(channel="U_REP1", text="hi")
+        (call,) = fake.wait_for("chat.postMessage")
+        assert call.params["text"] == "hi"
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["Call", "FakeSlack", "next_ts"]
+
+TEAM_ID = "T0001"
+TEAM_NAME = "Test Team"
+TEAM_DOMAIN = "testteam"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+APP_ID = "A0001"
+
+# Fields slack_sdk (or an app) may send as JSON *strings* inside a form body; decoding them lets
+# tests assert on structure instead of on serialised text.
+JSON_STRING_FIELDS = ("blocks", "view", "attachments", "metadata")
+
+# Pseudo-method under which POSTs to response_url webhooks (``/hooks/...``) are recorded.
+RESPONSE_URL_METHOD = "response_url"
+
+
+class _TsClock:
+    """Strictly increasing Slack-style ``ts`` strings ("1767225600.000100") from wall time.
+
+    Slack message timestamps are epoch seconds with microseconds and unique per channel; apps
+    sort, thread and dedupe on them, so fixtures must never hand out the same value twice.
+    Using real time (rather than a fixed epoch) keeps date-derived logic in the app realistic.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_us = 0
+
+    def next(self) -> str:
+        with self._lock:
+            self._last_us = max(time.time_ns() // 1000, self._last_us + 1)
+            seconds, micros = divmod(self._last_us, 1_000_000)
+            return f"{seconds}.{micros:06d}"
+
+
+_CLOCK = _TsClock()
+
+
+def next_ts() -> str:
+    """Return a fresh, process-wide increasing Slack ``ts`` (shared by the fake and fixtures)."""
+    return _CLOCK.next()
+
+
+@dataclass
+class Call:
+    """One request received by the fake, kept so tests can assert on what the app sent.
+
+    ``failed`` is True whenever the answer was not a success: an injected fault, a rate-limit
+    429, or an ``ok: false`` answer (``not_authed``, ``hash_conflict``, ...).
+    """
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    failed: bool = False
+    status: int = 200
+    response: dict[str, Any] | None = None
+    path: str = ""
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token the caller authenticated with (header first, then form field)."""
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            return auth[len("Bearer ") :]
+        token = self.params.get("token")
+        return token if isinstance(token, str) else None
+
+    @property
+    def error(self) -> str | None:
+        """The Slack ``error`` code of the answer, if any."""
+        return None if self.response is None else self.response.get("error")
+
+
+@dataclass
+class _Fault:
+    status: int
+    remaining: int
+    retry_after: int | None
+    error: str | None
+
+
+class _HttpFault(Exception):
+    """Raised inside a method handler to answer with a non-200 status (e.g. a 429)."""
+
+    def __init__(self, status: int, error: str, retry_after: int | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    delay: float
+
+
+def _err(error: str) -> dict[str, Any]:
+    return {"ok": False, "error": error}
+
+
+def _decode_json_strings(params: dict[str, Any]) -> dict[str, Any]:
+    for key in JSON_STRING_FIELDS:
+        value = params.get(key)
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            # On bad JSON keep the raw string: the app really sent something malformed.
+            with suppress(ValueError):
+                params[key] = json.loads(value)
+    return params
+
+
+def _parse_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
+    """Merge query-string and body parameters the way Slack does (body wins)."""
+    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    text = body.decode("utf-8", errors="replace")
+    if not text:
+        return _decode_json_strings(params)
+    if "json" in content_type.lower() or (not content_type and text.lstrip()[:1] == "{"):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict):
+            params.update(decoded)
+        else:
+            params["_raw_body"] = text
+    elif "x-www-form-urlencoded" in content_type.lower() or not content_type:
+        params.update({k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()})
+    else:  # multipart uploads etc.: not imitated, but keep them visible to tests
+        params["_raw_body"] = text
+    return _decode_json_strings(params)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    fake: FakeSlack
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FakeSlack/1.0"
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request logging; the recorded calls are the useful trace."""
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        headers = {k: v for k, v in self.headers.items()}
+        fake = cast(_Server, self.server).fake
+        answer = fake._dispatch(self.path, headers, body)
+        if answer.delay > 0:
+            time.sleep(answer.delay)
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. a timeout test); nothing left to tell it
+
+
+class FakeSlack:
+    """Threaded stand-in for ``https://slack.com/api/`` on 127.0.0.1 (OS-assigned port).
+
+    Point ``WebClient(base_url=fake.url)`` (or the app's client) at it. Set ``fake.users[id]``
+    to control what ``users.info`` answers (partial dicts are merged over a default user).
+    All state is guarded by one lock, so the app's worker threads and the test thread can use
+    it concurrently.
+    """
+
+    team_id = TEAM_ID
+    bot_user_id = BOT_USER_ID
+    bot_id = BOT_ID
+    app_id = APP_ID
+    # Tokens the fake accepts; Deal Coach only ever calls the Web API with its bot token.
+    token_prefixes: tuple[str, ...] = ("xoxb-",)
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.users: dict[str, dict[str, Any]] = {}
+        self._cond = threading.Condition(threading.RLock())
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "api.test": self._api_test,
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+            "conversations.open": self._conversations_open,
+            RESPONSE_URL_METHOD: self._response_url,
+        }
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._calls: list[Call] = []
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._delays: dict[str, float] = {}
+        self._rate_limit_seconds: float | None = None
+        self._last_post_at: dict[str, float] = {}
+        self._views: dict[str, dict[str, Any]] = {}
+        self._external_ids: dict[str, str] = {}
+        self._home_views: dict[str, str] = {}
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._view_counter = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeSlack:
+        """Bind an OS-assigned port and serve in a daemon thread (idempotent)."""
+        if self._server is not None:
+            return self
+        server = _Server((self.host, 0), _Handler)
+        server.fake = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeSlack"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:PORT`` without a path."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """Web API base URL; slack_sdk appends the method name, so it must end with '/'."""
+        return f"{self.base}/api/"
+
+    @property
+    def hooks_url(self) -> str:
+        """Base for fake ``response_url`` webhooks (pass to ``SlackRequests(response_url_base=)``).
+
+        POSTs under it are recorded as calls to the pseudo-method ``"response_url"``.
+        """
+        return f"{self.base}/hooks"
+
+    # ------------------------------------------------------------------ test controls
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 500,
+        times: int = 1,
+        retry_after: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail.
+
+        ``status=429`` answers ``ratelimited`` (with ``Retry-After`` when ``retry_after`` is set,
+        as Slack does); ``status=200`` requires ``error`` and answers ``{"ok": false, "error"}``;
+        any other status answers that HTTP status with a JSON error body. Faults queue up FIFO.
+        """
+        if status == 200 and not error:
+            raise ValueError("status=200 faults need an error code, e.g. error='channel_not_found'")
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        with self._cond:
+            self._faults.setdefault(method, deque()).append(
+                _Fault(status=status, remaining=times, retry_after=retry_after, error=error)
+            )
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call to ``method`` only after ``seconds`` (0 removes the delay).
+
+        The call is recorded on arrival, so tests can see it even if the client times out.
+        """
+        with self._cond:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
+    def rate_limit_per_channel(self, seconds: float | None) -> None:
+        """Imitate Slack's ~1 msg/s/channel limit: a ``chat.postMessage`` to a channel that got a
+        message less than ``seconds`` ago answers 429 with ``Retry-After: 1``. None disables it."""
+        with self._cond:
+            self._rate_limit_seconds = seconds if seconds and seconds > 0 else None
+            self._last_post_at.clear()
+
+    def reset(self) -> None:
+        """Forget calls, faults, delays, rate limits, views, messages and counters (keeps users)."""
+        with self._cond:
+            self._init_state()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call received so far (including failed ones), oldest first."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str, include_failed: bool = False) -> list[Call]:
+        """Calls to ``method``; successful ones only unless ``include_failed``."""
+        with self._cond:
+            return [
+                c for c in self._calls if c.method == method and (include_failed or not c.failed)
+            ]
+
+    def last(self, method: str) -> Call:
+        """The latest successful call to ``method`` (AssertionError when there is none)."""
+        calls = self.calls_to(method)
+        if not calls:
+            raise AssertionError(f"no successful {method} call; {self.summary()}")
+        return calls[-1]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until at least ``count`` successful calls to ``method`` exist, and return them.
+
+        Bolt acks first and runs listeners in worker threads, so Web API calls land some time
+        after the HTTP response; polling here avoids sleeps in tests.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self._calls if c.method == method and not c.failed]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            failures = [
+                f"{c.status}/{c.error}" for c in self._calls if c.method == method and c.failed
+            ]
+            summary = self.summary()
+        detail = f"; failed {method} answers: {failures}" if failures else ""
+        raise AssertionError(
+            f"expected >= {count} successful {method} call(s) within {timeout}s, "
+            f"got {len(found)}{detail}; {summary}"
+        )
+
+    def summary(self) -> str:
+        """Human-readable digest of the methods seen, for assertion messages."""
+        with self._cond:
+            ok = Counter(c.method for c in self._calls if not c.failed)
+            bad = Counter(c.method for c in self._calls if c.failed)
+        if not ok and not bad:
+            return "no calls seen"
+        parts = [
+            f"{m} x{ok[m]}" + (f" ({bad[m]} failed)" if bad[m] else "")
+            for m in sorted(set(ok) | set(bad))
+        ]
+        return "calls seen: " + ", ".join(parts)
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        """The latest state of a view opened/updated/published through the fake."""
+        with self._cond:
+            view = self._views.get(view_id)
+            return None if view is None else dict(view)
+
+    @contextmanager
+    def expect_no_calls(self, method: str) -> Iterator[None]:
+        """Assert that the wrapped block causes no call (successful or not) to ``method``."""
+        before = len(self.calls_to(method, include_failed=True))
+        yield
+        after = len(self.calls_to(method, include_failed=True))
+        if after != before:
+            raise AssertionError(f"unexpected {method} call(s): {after - before}")
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatch(self, raw_path: str, headers: dict[str, str], body: bytes) -> _Answer:
+        parts = urlsplit(raw_path)
+        path = parts.path
+        if path.startswith("/api/"):
+            method = path[len("/api/") :].strip("/")
+        elif path == "/hooks" or path.startswith("/hooks/"):
+            method = RESPONSE_URL_METHOD
+        else:
+            return _Answer(404, b"not found", "text/plain", {}, 0.0)
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        params = _parse_params(parts.query, body, content_type)
+        if method == RESPONSE_URL_METHOD and isinstance(params.get("payload"), str):
+            params = _decode_json_strings(json.loads(params["payload"]))
+
+        with self._cond:
+            delay = self._delays.get(method, 0.0)
+            extra_headers: dict[str, str] = {}
+            status, response = self._answer(method, params, headers, extra_headers)
+            failed = status != 200 or response.get("ok") is False
+            self._calls.append(
+                Call(
+                    method=method,
+                    params=params,
+                    headers=headers,
+                    failed=failed,
+                    status=status,
+                    response=response,
+                    path=path,
+                )
+            )
+            self._cond.notify_all()
+
+        if method == RESPONSE_URL_METHOD and not failed:
+            # Slack's webhook endpoints answer a bare "ok", not a Web API JSON document.
+            return _Answer(200, b"ok", "text/html", extra_headers, delay)
+        payload = json.dumps(response).encode("utf-8")
+        return _Answer(status, payload, "application/json; charset=utf-8", extra_headers, delay)
+
+    def _answer(
+        self,
+        method: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        extra_headers: dict[str, str],
+    ) -> tuple[int, dict[str, Any]]:
+        """Compute (status, body) for one call; must run under the lock."""
+        queue = self._faults.get(method)
+        if queue:
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.popleft()
+            if fault.status == 429:
+                if fault.retry_after is not None:
+                    extra_headers["Retry-After"] = str(fault.retry_after)
+                return 429, _err(fault.error or "ratelimited")
+            if fault.status == 200:
+                return 200, _err(cast(str, fault.error))
+            return fault.status, _err(fault.error or "fatal_error")
+
+        handler = self._handlers.get(method)
+        if handler is None:
+            return 200, _err("unknown_method")
+        if method not in ("api.test", RESPONSE_URL_METHOD) and not self._authed(headers, params):
+            return 200, _err("not_authed")
+        try:
+            return 200, handler(params)
+        except _HttpFault as fault:
+            if fault.retry_after is not None:
+                extra_headers["Retry-After"] = str(fault.retry_after)
+            return fault.status, _err(fault.error)
+
+    def _authed(self, headers: dict[str, str], params: dict[str, Any]) -> bool:
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if auth.startswith("Bearer "):
+            token = auth[len("Bearer ") :]
+        else:  # Slack also accepts a token POST parameter
+            token = params.get("token") if isinstance(params.get("token"), str) else ""
+        return bool(token) and token.startswith(self.token_prefixes)
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _channel_for(channel: Any) -> str | None:
+        """Slack accepts a user id as ``channel`` and posts to the app's DM with that user."""
+        if not isinstance(channel, str) or not channel:
+            return None
+        if channel[0] in ("U", "W"):
+            return "D" + channel
+        return channel
+
+    @staticmethod
+    def _new_hash() -> str:
+        return f"{int(time.time())}.{secrets.token_urlsafe(6)[:8]}"
+
+    def _new_view_id(self) -> str:
+        self._view_counter += 1
+        return f"V{self._view_counter:08d}"
+
+    def _materialize_view(
+        self,
+        posted: dict[str, Any],
+        view_id: str,
+        previous: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Echo a posted view the way Slack does: the posted fields plus server-side ones."""
+        defaults: dict[str, Any] = {
+            "type": "modal",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "title": None,
+            "close": None,
+            "submit": None,
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "external_id": previous.get("external_id", "") if previous else "",
+        }
+        view = {**defaults, **posted}
+        view.update(
+            {
+                "id": view_id,
+                "team_id": TEAM_ID,
+                "state": {"values": {}},
+                "hash": self._new_hash(),
+                "previous_view_id": previous.get("previous_view_id") if previous else None,
+                "root_view_id": previous.get("root_view_id", view_id) if previous else view_id,
+                "app_id": APP_ID,
+                "app_installed_team_id": TEAM_ID,
+                "bot_id": BOT_ID,
+            }
+        )
+        self._views[view_id] = view
+        if view["external_id"]:
+            self._external_ids[view["external_id"]] = view_id
+        return view
+
+    def _open_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        posted = params.get("view")
+        if not isinstance(posted, dict):
+            return _err("invalid_arguments")
+        if not (params.get("trigger_id") or params.get("interactivity_pointer")):
+            return _err("invalid_arguments")
+        external_id = posted.get("external_id")
+        if external_id and external_id in self._external_ids:
+            return _err("duplicate_external_id")
+        view = self._materialize_view(posted, self._new_view_id())
+        return {"ok": True, "view": view}
+
+    # ------------------------------------------------------------------ methods
+
+    def _api_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "args": {k: v for k, v in params.items() if k != "token"}}
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": "deal_coach",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(params.get("channel"))
+        if channel is None:
+            return _err("channel_not_found")
+        if not any(params.get(k) for k in ("text", "blocks", "attachments")):
+            return _err("no_text")
+        now = time.monotonic()
+        if self._rate_limit_seconds is not None:
+            last = self._last_post_at.get(channel)
+            if last is not None and now - last < self._rate_limit_seconds:
+                raise _HttpFault(429, "ratelimited", retry_after=1)
+        self._last_post_at[channel] = now
+        ts = next_ts()
+        message: dict[str, Any] = {
+            "user": BOT_USER_ID,
+            "type": "message",
+            "ts": ts,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "text": params.get("text", ""),
+            "team": TEAM_ID,
+        }
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if params.get(key):
+                message[key] = params[key]
+        self._messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(params.get("channel"))
+        ts = params.get("ts")
+        if channel is None:
+            return _err("channel_not_found")
+        if not ts:
+            return _err("message_not_found")
+        # Lenient on purpose: messages referenced by fixtures were never posted through us.
+        message = dict(self._messages.get((channel, ts), {"type": "message", "ts": ts}))
+        message.update({"user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID})
+        for key in ("text", "blocks", "attachments", "metadata"):
+            if key in params:
+                message[key] = params[key]
+        message["edited"] = {"user": BOT_USER_ID, "ts": next_ts()}
+        self._messages[(channel, ts)] = message
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": message,
+        }
+
+    def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self._channel_for(params.get("channel")) is None:
+            return _err("channel_not_found")
+        if not params.get("user"):
+            return _err("user_not_in_channel")
+        return {"ok": True, "message_ts": next_ts()}
+
+    def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(params.get("channel"))
+        if channel is None:
+            return _err("channel_not_found")
+        self._messages.pop((channel, str(params.get("ts"))), None)
+        return {"ok": True, "channel": channel, "ts": params.get("ts")}
+
+    def _chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(params.get("channel"))
+        ts = str(params.get("message_ts", ""))
+        if channel is None or not ts:
+            return _err("message_not_found")
+        link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._open_view(params)
+
+    def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._open_view(params)
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        posted = params.get("view")
+        if not isinstance(posted, dict):
+            return _err("invalid_arguments")
+        view_id = params.get("view_id")
+        external_id = params.get("external_id")
+        if not view_id and not external_id:
+            return _err("invalid_arguments")
+        if not view_id:
+            view_id = self._external_ids.get(str(external_id))
+            if view_id is None:
+                return _err("not_found")
+        previous = self._views.get(str(view_id))
+        # Unknown view ids are adopted: fixtures mint ids the fake never handed out.
+        if previous is not None and params.get("hash") and params["hash"] != previous["hash"]:
+            return _err("hash_conflict")
+        view = self._materialize_view(posted, str(view_id), previous)
+        return {"ok": True, "view": view}
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        posted = params.get("view")
+        user_id = params.get("user_id")
+        if not isinstance(posted, dict) or not user_id:
+            return _err("invalid_arguments")
+        view_id = self._home_views.get(str(user_id))
+        previous = self._views.get(view_id) if view_id else None
+        if previous is not None and params.get("hash") and params["hash"] != previous["hash"]:
+            return _err("hash_conflict")
+        if view_id is None:
+            view_id = self._new_view_id()
+            self._home_views[str(user_id)] = view_id
+        view = self._materialize_view({"type": "home", **posted}, view_id, previous)
+        return {"ok": True, "view": view}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        registered = self.users.get(user_id, {})
+        name = user_id.lower()
+        user: dict[str, Any] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "deleted": False,
+            "real_name": f"User {user_id}",
+            "tz": "UTC",
+            "tz_label": "Coordinated Universal Time",
+            "tz_offset": 0,
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": False,
+            "is_app_user": False,
+            "updated": 1767225600,
+            "profile": {
+                "real_name": f"User {user_id}",
+                "display_name": name,
+                "email": f"{name}@example.com",
+                "team": TEAM_ID,
+            },
+        }
+        profile = {**user["profile"], **registered.get("profile", {})}
+        user.update(registered)
+        user["profile"] = profile
+        return user
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = params.get("user")
+        if not isinstance(user_id, str) or not user_id or user_id.startswith("UNKNOWN"):
+            return _err("user_not_found")
+        return {"ok": True, "user": self._user(user_id)}
+
+    def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        members = [self._user(uid) for uid in self.users]
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("channel"):
+            return {"ok": True, "channel": {"id": params["channel"]}}
+        users = params.get("users")
+        if isinstance(users, str):
+            ids = [u.strip() for u in users.split(",") if u.strip()]
+        elif isinstance(users, list):
+            ids = [str(u) for u in users]
+        else:
+            ids = []
+        if not ids:
+            return _err("users_list_not_supplied")
+        return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": "D" + ids[0]}}
+
+    def _response_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
