@@ -95,7 +95,7 @@ def describe(body: dict[str, Any]) -> tuple[str, str]:
 request_log = logging.getLogger("dealcoach.request")
 
 
-def log_request(body: dict[str, Any], next: Callable[[], BoltResponse], headers: Any = None) -> Any:
+def log_request(body: dict[str, Any], next: Callable[[], BoltResponse]) -> Any:
     """Bolt middleware: one line per request, with the time to acknowledge it."""
     started = time.perf_counter()
     kind, detail = describe(body)

@@ -378,6 +378,10 @@ class FakeSlack:
         with self._cond:
             return list(self._calls)
 
+    def calls_to_all(self) -> list[Call]:
+        """Every call to any method, failed ones included (e.g. to lint everything we sent)."""
+        return self.calls
+
     def calls_to(self, method: str, include_failed: bool = False) -> list[Call]:
         """Calls to ``method``; successful ones only unless ``include_failed``."""
         with self._cond:
@@ -525,7 +529,8 @@ class FakeSlack:
         if auth.startswith("Bearer "):
             token = auth[len("Bearer ") :]
         else:  # Slack also accepts a token POST parameter
-            token = params.get("token") if isinstance(params.get("token"), str) else ""
+            raw = params.get("token")
+            token = raw if isinstance(raw, str) else ""
         return bool(token) and token.startswith(self.token_prefixes)
 
     # ------------------------------------------------------------------ helpers
