@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure, print their figures and assert nothing."""

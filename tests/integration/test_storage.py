@@ -1,0 +1,97 @@
+"""Storage on both databases: migrations match the models, deals are shared by name, a
+delivery key stores once even when two requests race."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from coaching.debrief import DebriefInput
+from storage.db import Database
+from storage.debriefs import Delivery, latest_answers, record_debrief
+from storage.models import Base, Deal, Debrief
+
+
+def test_migrations_match_the_models(db: Database) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def _entry(deal: str, day: int = 1, timeline: bool | None = None) -> DebriefInput:
+    return DebriefInput(deal=deal, call_date=date(2026, 11, day), timeline_qualified=timeline)
+
+
+def test_racing_deliveries_store_one_debrief_and_one_deal(db: Database) -> None:
+    def deliver(i: int) -> bool:
+        with db.session() as session:
+            return record_debrief(
+                session,
+                "T1",
+                f"U{i % 3}",
+                _entry("  New  Deal "),
+                Delivery("message", "message:C1:1.000"),
+            ).created
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(deliver, range(16)))
+    assert created.count(True) == 1
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Debrief)) == 1
+        assert session.scalars(select(Deal.name)).all() == ["New Deal"]
+
+
+def test_racing_new_deal_names_share_one_deal(db: Database) -> None:
+    def deliver(i: int) -> int:
+        with db.session() as session:
+            name = ["acme", "ACME", " Acme "][i % 3]
+            return record_debrief(
+                session, "T1", f"U{i}", _entry(name), Delivery("modal", f"view:V{i}")
+            ).deal_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        deal_ids = set(pool.map(deliver, range(12)))
+    assert len(deal_ids) == 1
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Debrief)) == 12
+
+
+def test_workspaces_are_separate(db: Database) -> None:
+    with db.session() as session:
+        a = record_debrief(session, "T1", "U1", _entry("Acme"), Delivery("modal", "view:V1"))
+        b = record_debrief(session, "T2", "U1", _entry("Acme"), Delivery("modal", "view:V1"))
+    assert a.created and b.created and a.deal_id != b.deal_id
+
+
+def test_latest_answer_is_latest_call_then_last_recorded(db: Database) -> None:
+    with db.session() as session:
+        first = record_debrief(
+            session, "T1", "U1", _entry("Acme", day=5, timeline=True), Delivery("modal", "view:1")
+        )
+        # Recorded later but about an earlier call: it does not override.
+        record_debrief(
+            session, "T1", "U1", _entry("Acme", day=3, timeline=False), Delivery("modal", "view:2")
+        )
+        answers = latest_answers(session, "T1", first.deal_id)
+        assert answers is not None and answers.timeline_qualified is True
+        # Same call date, recorded last: it stands.
+        record_debrief(
+            session, "T1", "U1", _entry("Acme", day=5, timeline=False), Delivery("modal", "view:3")
+        )
+        answers = latest_answers(session, "T1", first.deal_id)
+        assert answers is not None and answers.timeline_qualified is False
+
+
+def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
+    try:
+        with db.session() as session:
+            record_debrief(session, "T1", "U1", _entry("Acme"), Delivery("modal", "view:1"))
+            raise RuntimeError("crash half-way")
+    except RuntimeError:
+        pass
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Deal)) == 0
