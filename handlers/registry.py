@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import debrief_messages, debrief_modal
+from handlers import debrief_messages, debrief_modal, home
 from handlers.deps import Deps
 
 
 def register_all(app: App, deps: Deps) -> None:
     debrief_modal.register(app, deps)
     debrief_messages.register(app, deps)
+    home.register(app, deps)

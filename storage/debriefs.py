@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
@@ -246,3 +246,73 @@ def iter_export_rows(session: Session, batch_size: int = 1000) -> Iterator[Expor
     for row in session.execute(query):
         values: tuple[Any, ...] = tuple(row)
         yield ExportRow(*values)
+
+
+@dataclass(frozen=True)
+class OpenDeal:
+    deal_id: int
+    name: str
+    last_call: date
+    answers: LatestAnswers
+
+
+def rep_open_deals(session: Session, team_id: str, rep_user_id: str, limit: int) -> list[OpenDeal]:
+    """A rep's own open deals with the answers that stand, most recently called first; one
+    query, whatever the number of deals."""
+    ranked = (
+        select(
+            Debrief.deal_id,
+            Debrief.call_date,
+            Debrief.timeline_qualified,
+            Debrief.authority_reached,
+            Debrief.next_step,
+            Debrief.next_step_date,
+            func.row_number()
+            .over(
+                partition_by=Debrief.deal_id,
+                order_by=(Debrief.call_date.desc(), Debrief.id.desc()),
+            )
+            .label("rank"),
+        )
+        .join(Deal, Deal.id == Debrief.deal_id)
+        .where(
+            Debrief.team_id == team_id,
+            Deal.owner_user_id == rep_user_id,
+            Deal.status == "open",
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Deal.id,
+            Deal.name,
+            ranked.c.call_date,
+            ranked.c.timeline_qualified,
+            ranked.c.authority_reached,
+            ranked.c.next_step,
+            ranked.c.next_step_date,
+        )
+        .join(ranked, ranked.c.deal_id == Deal.id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.call_date.desc(), Deal.id.desc())
+        .limit(limit)
+    )
+    return [
+        OpenDeal(row[0], row[1], row[2], LatestAnswers(row[3], row[4], row[5], row[6]))
+        for row in rows
+    ]
+
+
+def count_rep_open_deals(session: Session, team_id: str, rep_user_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Deal)
+            .where(
+                Deal.team_id == team_id,
+                Deal.owner_user_id == rep_user_id,
+                Deal.status == "open",
+            )
+        )
+        or 0
+    )
