@@ -13,8 +13,13 @@ from tests.integration.test_debrief_modal import form
 
 
 def home_event(user: str = "U_REP1") -> dict:
-    return {"type": "app_home_opened", "user": user, "channel": "D_REP1", "tab": "home",
-            "event_ts": "1764500000.000100"}
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D_REP1",
+        "tab": "home",
+        "event_ts": "1764500000.000100",
+    }
 
 
 def test_home_shows_only_the_reps_own_deals_and_gaps(running_app: RunningApp) -> None:
@@ -66,7 +71,11 @@ def test_manifest_matches_the_code() -> None:
     assert data["settings"]["socket_mode_enabled"] is True
     scopes = set(data["oauth_config"]["scopes"]["bot"])
     assert scopes == {
-        "commands", "chat:write", "users:read", "im:history", "channels:history",
+        "commands",
+        "chat:write",
+        "users:read",
+        "im:history",
+        "channels:history",
         "groups:history",
     }
     assert features["app_home"]["home_tab_enabled"] is True
