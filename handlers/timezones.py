@@ -30,12 +30,18 @@ def _zone(name: str | None) -> ZoneInfo | None:
 
 
 def cached_zone(deps: Deps, team_id: str, user_id: str) -> ZoneInfo | None:
+    zone = deps.zones.get(team_id, user_id)
+    if zone is not None:
+        return zone
     try:
         with deps.db.session() as session:
-            return _zone(cached_timezone(session, team_id, user_id))
+            zone = _zone(cached_timezone(session, team_id, user_id))
     except DatabaseError:
         log.warning("timezone cache unavailable", exc_info=True)
         return None
+    if zone is not None:
+        deps.zones.put(team_id, user_id, zone)
+    return zone
 
 
 def fetch_zone(deps: Deps, client: WebClient, team_id: str, user_id: str) -> ZoneInfo:
@@ -50,6 +56,7 @@ def fetch_zone(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Zon
         return deps.default_zone
     tz_name = user.get("tz")
     zone = _zone(tz_name)
+    deps.zones.put(team_id, user_id, zone or deps.default_zone)
     try:
         with deps.db.session() as session:
             remember_timezone(session, team_id, user_id, tz_name if zone else None)

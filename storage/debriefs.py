@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
 from coaching.gaps import LatestAnswers
 from storage.models import Deal, Debrief, utcnow
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, upsert
 
 DEBRIEF_TABLE: Table = Debrief.__table__  # type: ignore[assignment]
 DEAL_TABLE: Table = Deal.__table__  # type: ignore[assignment]
@@ -38,27 +38,29 @@ class Recorded:
 
 
 def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> Deal:
-    """The deal of that name in the workspace; created (owned by this rep) on first mention.
+    """The deal of that name in the workspace, created (owned by this rep) on first mention;
+    either way marked as just touched. One statement: an upsert that returns the row.
 
-    Two reps naming a new deal at once both end up on the same row: the unique key decides.
+    Two reps naming a new deal at once both end up on the same row: the unique key decides,
+    and the owner stays whoever was first.
     """
-    key = deal_key(name)
     now = utcnow()
-    insert_ignore(
-        session,
-        DEAL_TABLE,
-        {
-            "team_id": team_id,
-            "name": normalise_deal_name(name),
-            "name_key": key,
-            "owner_user_id": owner_user_id,
-            "status": "open",
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["team_id", "name_key"],
+    statement = upsert(session, DEAL_TABLE).values(
+        team_id=team_id,
+        name=normalise_deal_name(name),
+        name_key=deal_key(name),
+        owner_user_id=owner_user_id,
+        status="open",
+        created_at=now,
+        updated_at=now,
     )
-    deal = session.scalars(select(Deal).where(Deal.team_id == team_id, Deal.name_key == key)).one()
+    statement = statement.on_conflict_do_update(
+        index_elements=["team_id", "name_key"],
+        set_={"updated_at": statement.excluded.updated_at},
+    ).returning(Deal)
+    deal: Deal = session.scalars(
+        select(Deal).from_statement(statement), execution_options={"populate_existing": True}
+    ).one()
     return deal
 
 

@@ -1,0 +1,517 @@
+"""Acknowledgement latency as Slack sees it: from sending a signed request to the HTTP answer.
+
+Our real app (create_app + SlackWsgi, exactly as tests/conftest.py's ``running_app`` builds it)
+and a BARE Bolt app (``/debrief`` acks then opens a minimal modal; the ``debrief`` submission
+only acks; no database) are both served by waitress (16 threads) on loopback, side by side,
+against one FakeSlack. For each backend (a fresh SQLite file; PostgreSQL with schema ``public``
+dropped and recreated, then migrated) and each concurrency, ``--requests`` requests alternate
+``/debrief Acme <i>`` commands with modal submissions (unique view ids, deal ``new:Deal <i>``,
+so each one inserts a row), sent by that many client threads, each request freshly signed.
+Latency is ``time.perf_counter`` around the HTTP exchange only; a short warm-up is not measured,
+and the Web API calls the listeners make after acknowledging (views.open, the DM) are awaited
+after each run, as a sanity check, outside the measurement.
+
+Targets: at 32 clients, our p99 under 300 ms, and our p99 at most 1.5x the bare app's.
+
+Run (prints a table; exits 0, or 1 with ``--strict`` when a target is missed)::
+
+    PYTHONPATH=. .venv/bin/python bench/ack.py
+    PYTHONPATH=. .venv/bin/python bench/ack.py --backends sqlite --concurrency 32 \
+        --requests 200
+
+Client threads, servers and FakeSlack share one process (and so one GIL): the figures are
+comparative, ours against bare on the same machine, not absolute production numbers. The load
+average is printed before and after, since anything else running on the machine skews them.
+PostgreSQL runs in a scratch database of its own (``dealcoach_bench``, created when missing),
+never the test suite's, so tests and the benchmark can run at the same time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy import text
+from waitress.server import create_server
+
+from bench.scratch import DEFAULT_POSTGRES_URL, fresh_postgres, fresh_sqlite
+from bot.app import create_app
+from bot.http import SlackWsgi
+from bot.settings import load_settings
+from handlers.deps import Deps
+from storage.db import Database
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import (
+    FORM,
+    SlackRequests,
+    datepicker,
+    external_select,
+    plain,
+    radio,
+)
+
+SIGNING_SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench-token"
+TEAM_ID = "T0001"
+SERVER_THREADS = 16
+WARMUP_REQUESTS = 20
+P99_TARGET_MS = 300.0
+RATIO_TARGET = 1.5
+TARGET_CONCURRENCY = 32
+DRAIN_TIMEOUT_S = 60.0
+# The app's clock, as in the suite: the form's dates below are valid against it.
+FIXED_NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+MINIMAL_MODAL: dict[str, Any] = {
+    "type": "modal",
+    "callback_id": "debrief",
+    "title": {"type": "plain_text", "text": "Debrief"},
+    "submit": {"type": "plain_text", "text": "Save"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "deal",
+            "label": {"type": "plain_text", "text": "Deal"},
+            "element": {"type": "plain_text_input", "action_id": "deal"},
+        }
+    ],
+}
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def form(deal_value: str) -> dict[str, Any]:
+    """A valid debrief modal state (as tests/integration/test_debrief_modal.py's ``form``)."""
+    return {
+        "deal": {"deal": external_select(deal_value, deal_value.split(":", 1)[-1])},
+        "call_date": {"call_date": datepicker("2026-11-30")},
+        "timeline": {"timeline": radio("no")},
+        "authority": {"authority": radio("yes")},
+        "next_step": {"next_step": plain("Demo for the CFO")},
+        "next_step_date": {"next_step_date": datepicker("2026-12-04")},
+        "went_well": {"went_well": plain(None)},
+        "improve": {"improve": plain(None)},
+        "notes": {"notes": plain(None)},
+    }
+
+
+@dataclass
+class Sample:
+    kind: str  # "command" or "submission"
+    ms: float
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Target:
+    """One served app: ours or bare."""
+
+    name: str
+    slack: SlackRequests
+    check_errors: bool  # ours: a submission answered with response_action=errors is a failure
+    close: Callable[[], None]
+    next_index: int = 0  # request numbers never repeat, so view ids and deal names are unique
+
+    def take(self, count: int) -> int:
+        start = self.next_index
+        self.next_index += count
+        return start
+
+
+def _body(slack: SlackRequests, index: int, tag: str) -> tuple[str, str]:
+    if index % 2 == 0:
+        return "command", urlencode(slack.command_body("/debrief", f"Acme {index}"))
+    payload = slack.view_submission_payload(
+        "debrief", form(f"new:Deal {index}"), view_id=f"V{tag}{index:07d}"
+    )
+    return "submission", urlencode({"payload": json.dumps(payload)})
+
+
+def send_one(target: Target, index: int, tag: str) -> Sample:
+    kind, body = _body(target.slack, index, tag)
+    started = time.perf_counter()
+    try:
+        response = target.slack.send_raw(body, FORM)  # signs with a fresh timestamp, then POSTs
+    except OSError as exc:  # timeout, reset: counted as a failure, no latency recorded
+        return Sample(kind, math.nan, False, f"{type(exc).__name__}: {exc}")
+    ms = (time.perf_counter() - started) * 1000
+    if response.status != 200:
+        return Sample(kind, ms, False, f"HTTP {response.status}: {response.body[:160]}")
+    if target.check_errors and kind == "submission" and "response_action" in response.body:
+        return Sample(kind, ms, False, f"refused: {response.body[:160]}")
+    return Sample(kind, ms, True)
+
+
+def run_load(target: Target, count: int, concurrency: int, tag: str) -> list[Sample]:
+    """``count`` requests from ``concurrency`` threads, each taking the next number in turn."""
+    first = target.take(count)
+    lock = threading.Lock()
+    cursor = [0]
+    samples: list[Sample] = []
+
+    def worker() -> None:
+        mine: list[Sample] = []
+        while True:
+            with lock:
+                k = cursor[0]
+                if k >= count:
+                    break
+                cursor[0] += 1
+            mine.append(send_one(target, first + k, tag))
+        with lock:
+            samples.extend(mine)
+
+    threads = [
+        threading.Thread(target=worker, name=f"client-{n}", daemon=True) for n in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    limit = time.monotonic() + count * target.slack.timeout + 30
+    for thread in threads:
+        thread.join(timeout=max(0.0, limit - time.monotonic()))
+    return samples
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def serve(wsgi: Any, name: str) -> tuple[str, Callable[[], None]]:
+    server: Any = create_server(wsgi, host="127.0.0.1", port=0, threads=SERVER_THREADS)
+    thread = threading.Thread(target=server.run, name=f"waitress-{name}", daemon=True)
+    thread.start()
+
+    def close() -> None:
+        # A worker may still be finishing a response the client already has; closing under it
+        # makes waitress log a harmless EBADF, so wait a moment and keep that quiet.
+        time.sleep(0.2)
+        quiet = logging.getLogger("waitress")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            server.close()
+            thread.join(timeout=5)
+            time.sleep(0.1)
+        finally:
+            quiet.setLevel(level)
+
+    return f"http://127.0.0.1:{server.effective_port}", close
+
+
+def ours(db: Database, fake: FakeSlack) -> Target:
+    """Our app, built as tests/conftest.py's ``running_app`` builds it."""
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.url,
+            "DATABASE_URL": db.url,
+            "TIMEZONE": "UTC",
+        }
+    )
+    deps = Deps(db=db, default_zone=settings.zone, now=lambda: FIXED_NOW)
+    app = create_app(settings, deps, socket_mode=False)
+    url, close = serve(SlackWsgi(app, db, SIGNING_SECRET), "ours")
+    slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake.hooks_url)
+    return Target("ours", slack, True, close)
+
+
+def bare(fake: FakeSlack) -> Target:
+    """The least a Bolt app can do for the same two requests: ack, open a modal; ack."""
+    app = App(client=WebClient(token=BOT_TOKEN, base_url=fake.url), signing_secret=SIGNING_SECRET)
+
+    @app.command("/debrief")
+    def debrief(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=MINIMAL_MODAL)
+
+    @app.view("debrief")
+    def submitted(ack: Ack) -> None:
+        ack()
+
+    url, close = serve(SlackRequestHandler(app), "bare")
+    slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake.hooks_url)
+    return Target("bare", slack, False, close)
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def server_version(db: Database) -> str:
+    with db.engine.connect() as conn:
+        if db.dialect == "postgresql":
+            return str(conn.execute(text("SHOW server_version")).scalar())
+        return str(conn.execute(text("SELECT sqlite_version()")).scalar())
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (p99 of 200 values is the 198th smallest)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Result:
+    backend: str
+    concurrency: int
+    app: str
+    samples: list[Sample]
+    sent: int
+    wall_s: float  # the measured run, from the first request sent to the last answer
+    drain_s: float  # then until the listeners' Web API calls had all reached the fake
+    sanity: list[str] = field(default_factory=list)
+
+    def latencies(self, kind: str | None = None) -> list[float]:
+        return [
+            s.ms for s in self.samples if not math.isnan(s.ms) and (kind is None or s.kind == kind)
+        ]
+
+    def p(self, fraction: float, kind: str | None = None) -> float:
+        return percentile(self.latencies(kind), fraction)
+
+    @property
+    def worst(self) -> float:
+        return max(self.latencies(), default=math.nan)
+
+    @property
+    def failures(self) -> list[Sample]:
+        return [s for s in self.samples if not s.ok]
+
+
+# --------------------------------------------------------------------------- one scenario
+
+
+def drain(fake: FakeSlack, target: Target, samples: list[Sample]) -> tuple[float, list[str]]:
+    """Wait for the Web API calls listeners make after acknowledging; not part of latency."""
+    problems: list[str] = []
+    expected = {"views.open": sum(1 for s in samples if s.ok and s.kind == "command")}
+    if target.name == "ours":  # each new submission is confirmed by DM
+        expected["chat.postMessage"] = sum(1 for s in samples if s.ok and s.kind == "submission")
+    started = time.perf_counter()
+    for method, count in expected.items():
+        remaining = max(0.1, DRAIN_TIMEOUT_S - (time.perf_counter() - started))
+        try:
+            fake.wait_for(method, count=count, timeout=remaining)
+        except AssertionError:
+            got = len(fake.calls_to(method))
+            problems.append(f"{method}: {got}/{count} seen within {DRAIN_TIMEOUT_S:.0f}s")
+    failed = [c for c in fake.calls if c.failed]
+    if failed:
+        problems.append(f"{len(failed)} failed Web API calls, e.g. {failed[0].method}")
+    return time.perf_counter() - started, problems
+
+
+def scenario(
+    fake: FakeSlack, target: Target, backend: str, concurrency: int, requests: int
+) -> Result:
+    tag = f"{backend[0].upper()}{target.name[0].upper()}{concurrency}x"
+    warmup = run_load(target, WARMUP_REQUESTS, min(concurrency, 8), tag + "W")
+    drain(fake, target, warmup)  # let its background calls finish; they are not checked
+    fake.reset()
+    started = time.perf_counter()
+    samples = run_load(target, requests, concurrency, tag)
+    wall_s = time.perf_counter() - started
+    drain_s, problems = drain(fake, target, samples)
+    fake.reset()
+    result = Result(backend, concurrency, target.name, samples, requests, wall_s, drain_s, problems)
+    if len(samples) != requests:
+        result.sanity.append(f"only {len(samples)}/{requests} requests completed")
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt(ms: float) -> str:
+    return "   n/a" if math.isnan(ms) else f"{ms:6.1f}"
+
+
+def print_table(results: list[Result]) -> None:
+    header = (
+        f"{'backend':<11}{'clients':>7}  {'app':<5}{'requests':>9}{'fail':>6}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}{'drain ms':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.backend:<11}{r.concurrency:>7}  {r.app:<5}{len(r.samples):>9}"
+            f"{len(r.failures):>6}   {fmt(r.p(0.50))}   {fmt(r.p(0.99))}   {fmt(r.worst)}"
+            f"{len(r.samples) / r.wall_s:>8.0f}{r.drain_s * 1000:>10.0f}"
+        )
+
+
+def find(results: list[Result], backend: str, concurrency: int, app: str) -> Result | None:
+    for r in results:
+        if (r.backend, r.concurrency, r.app) == (backend, concurrency, app):
+            return r
+    return None
+
+
+def report(results: list[Result], backends: list[str], levels: list[int]) -> bool:
+    """Print ratios, the per-kind split, failures and the targets; True when all targets met."""
+    print("\nours_p99 / bare_p99")
+    for backend in backends:
+        for level in levels:
+            mine, theirs = (
+                find(results, backend, level, "ours"),
+                find(results, backend, level, "bare"),
+            )
+            if mine is None or theirs is None:
+                continue
+            ratio = mine.p(0.99) / theirs.p(0.99)
+            print(f"  {backend:<11}{level:>3} clients: {ratio:5.2f}x")
+
+    if any(r.concurrency == TARGET_CONCURRENCY for r in results):
+        print(f"\nours at {TARGET_CONCURRENCY} clients, by kind (bare alongside)")
+    for backend in backends:
+        for app in ("ours", "bare"):
+            r = find(results, backend, TARGET_CONCURRENCY, app)
+            if r is None:
+                continue
+            print(
+                f"  {backend:<11}{app:<5} commands p50 {fmt(r.p(0.5, 'command'))} "
+                f"p99 {fmt(r.p(0.99, 'command'))} ms | submissions p50 "
+                f"{fmt(r.p(0.5, 'submission'))} p99 {fmt(r.p(0.99, 'submission'))} ms"
+            )
+
+    failures = [(r, s) for r in results for s in r.failures]
+    sanity = [(r, line) for r in results for line in r.sanity]
+    print(f"\nfailed requests: {len(failures)}")
+    for r, s in failures[:20]:
+        print(f"  {r.backend}/{r.concurrency}/{r.app} {s.kind}: {s.detail}")
+    print(f"sanity (Web API calls after the acks): {'ok' if not sanity else len(sanity)}")
+    for r, line in sanity:
+        print(f"  {r.backend}/{r.concurrency}/{r.app}: {line}")
+
+    met = True
+    print(f"\ntargets at {TARGET_CONCURRENCY} clients")
+    checked = False
+    for backend in backends:
+        mine = find(results, backend, TARGET_CONCURRENCY, "ours")
+        theirs = find(results, backend, TARGET_CONCURRENCY, "bare")
+        if mine is None or theirs is None:
+            continue
+        checked = True
+        p99, ratio = mine.p(0.99), mine.p(0.99) / theirs.p(0.99)
+        ok_abs, ok_ratio = p99 < P99_TARGET_MS, ratio <= RATIO_TARGET
+        met = met and ok_abs and ok_ratio and not mine.failures
+        print(
+            f"  {backend:<11}ours p99 {p99:6.1f} ms < {P99_TARGET_MS:.0f} ms: "
+            f"{'MET' if ok_abs else 'MISSED'}; "
+            f"ours/bare {ratio:4.2f}x <= {RATIO_TARGET}x: {'MET' if ok_ratio else 'MISSED'}"
+        )
+    if not checked:
+        print(f"  not measured (no run at {TARGET_CONCURRENCY} clients)")
+    return met and checked
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=400, help="per scenario (default 400)")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a target is missed (or not measured)"
+    )
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    unknown = set(args.backends) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    if args.requests < 2 or any(not 1 <= c <= 256 for c in args.concurrency):
+        parser.error("--requests must be >= 2 and each concurrency between 1 and 256")
+    return args
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is N"
+
+    print(
+        f"machine: {platform.platform()}, os.cpu_count()={os.cpu_count()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"load average {load_average()}"
+    )
+    print(
+        f"waitress threads={SERVER_THREADS}, {args.requests} requests per scenario "
+        f"(half /debrief, half submissions), warm-up {WARMUP_REQUESTS}\n"
+    )
+    results: list[Result] = []
+    measured: list[str] = []
+    started = time.perf_counter()
+    with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
+        for backend in args.backends:
+            try:
+                db = (
+                    fresh_sqlite(Path(tmp))
+                    if backend == "sqlite"
+                    else fresh_postgres(args.postgres_url)
+                )
+            except Exception as exc:  # e.g. PostgreSQL not running: say so, measure the rest
+                print(f"{backend}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+                continue
+            print(f"{backend}: {server_version(db)}", flush=True)
+            measured.append(backend)
+            targets = [ours(db, fake), bare(fake)]
+            try:
+                for n, level in enumerate(args.concurrency):
+                    # alternate which app goes first, so neither always runs on a warmer machine
+                    for target in targets if n % 2 == 0 else targets[::-1]:
+                        results.append(scenario(fake, target, backend, level, args.requests))
+            finally:
+                for target in targets:
+                    target.close()
+                db.dispose()
+    print(
+        f"\n(measured in {time.perf_counter() - started:.0f} s; "
+        f"load average now {load_average()})\n"
+    )
+    order = {"ours": 0, "bare": 1}
+    results.sort(key=lambda r: (measured.index(r.backend), r.concurrency, order[r.app]))
+    print_table(results)
+    met = report(results, measured, args.concurrency)
+    if not met and args.strict:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
