@@ -93,7 +93,7 @@ def handle_post_call_message(
     try:
         with deps.db.session() as session:
             recorded = record_debrief(session, team_id, user_id, entry, delivery)
-            answers = latest_answers(session, team_id, recorded.deal_id)
+            answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
     except DatabaseError:
         log.exception("post-call message not saved")
         _reply(client, event, not_saved())

@@ -154,7 +154,7 @@ def _save(
         else:
             delivery = Delivery(source="modal", key=f"view:{view.get('id')}")
             recorded = record_debrief(session, team_id, user_id, entry, delivery)
-        answers = latest_answers(session, team_id, recorded.deal_id)
+        answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
     gaps = gaps_of(answers) if answers is not None else []
     return recorded, gaps, entry
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
@@ -35,6 +35,7 @@ class Recorded:
     deal_id: int
     deal_name: str
     created: bool  # False when the same delivery was already recorded
+    answers: LatestAnswers | None = None  # what stands for the deal now, when known
 
 
 def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> Deal:
@@ -62,6 +63,42 @@ def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id:
         select(Deal).from_statement(statement), execution_options={"populate_existing": True}
     ).one()
     return deal
+
+
+def refresh_summary(session: Session, deal_id: int) -> int | None:
+    """Recount a deal's debriefs and point it at its latest one; returns that debrief's id.
+
+    Runs in the transaction that saved a debrief. That transaction began by upserting the
+    deal's row, which locks it, so two debriefs of one deal saved at once take turns here and
+    the second counts the first.
+    """
+    of_deal = Debrief.deal_id == deal_id
+    latest = (
+        select(Debrief.id)
+        .where(of_deal)
+        .order_by(Debrief.call_date.desc(), Debrief.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest_id = session.execute(
+        update(Deal)
+        .where(Deal.id == deal_id)
+        .values(
+            debrief_count=select(func.count()).where(of_deal).scalar_subquery(),
+            first_call=select(func.min(Debrief.call_date)).where(of_deal).scalar_subquery(),
+            last_call=select(func.max(Debrief.call_date)).where(of_deal).scalar_subquery(),
+            latest_debrief_id=latest,
+        )
+        .returning(Deal.latest_debrief_id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    return int(latest_id) if latest_id is not None else None
+
+
+def _answers(entry: DebriefInput) -> LatestAnswers:
+    return LatestAnswers(
+        entry.timeline_qualified, entry.authority_reached, entry.next_step, entry.next_step_date
+    )
 
 
 def _debrief_values(entry: DebriefInput) -> dict[str, object]:
@@ -101,7 +138,9 @@ def record_debrief(
         ["team_id", "delivery_key"],
     )
     if new_id is not None:
-        return Recorded(int(new_id), deal.id, deal.name, created=True)
+        latest = refresh_summary(session, deal.id)
+        answers = _answers(entry) if latest == new_id else None
+        return Recorded(int(new_id), deal.id, deal.name, created=True, answers=answers)
     existing = session.execute(
         select(Debrief.id, Deal.id, Deal.name)
         .join(Deal, Deal.id == Debrief.deal_id)
@@ -126,11 +165,17 @@ def update_debrief(
     if debrief is None:
         return None
     deal = get_or_create_deal(session, team_id, entry.deal, rep_user_id)
+    previous_deal = debrief.deal_id
     debrief.deal_id = deal.id
     for name, value in _debrief_values(entry).items():
         setattr(debrief, name, value)
     debrief.updated_at = utcnow()
-    return Recorded(debrief.id, deal.id, deal.name, created=False)
+    session.flush()
+    if previous_deal != deal.id:
+        refresh_summary(session, previous_deal)
+    latest = refresh_summary(session, deal.id)
+    answers = _answers(entry) if latest == debrief.id else None
+    return Recorded(debrief.id, deal.id, deal.name, created=False, answers=answers)
 
 
 def get_rep_debrief(

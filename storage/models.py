@@ -55,6 +55,15 @@ class Deal(Base):
     name_key: Mapped[str] = mapped_column(String(200))
     owner_user_id: Mapped[str] = mapped_column(String(SLACK_ID))
     status: Mapped[str] = mapped_column(String(8), default="open")  # open, won, lost
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A summary of the deal's debriefs, kept current in the transaction that saves each one
+    # (storage.debriefs.refresh_summary), so the stall snapshot reads one row per deal instead
+    # of aggregating every debrief of the workspace.
+    debrief_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_call: Mapped[date | None] = mapped_column(Date)
+    last_call: Mapped[date | None] = mapped_column(Date)
+    latest_debrief_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -104,3 +113,96 @@ class SlackUser(Base):
     user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Team(Base):
+    """A sales team: its managers get the weekly digest; its channel gets coaching nudges."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    name: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TeamManager(Base):
+    __tablename__ = "team_managers"
+
+    team_pk: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID), index=True)
+
+
+class TeamMember(Base):
+    """A rep belongs to at most one team per workspace: moving them is explicit."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    team_pk: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+
+
+class WorkspaceSetting(Base):
+    """Per-workspace settings (stall thresholds, the digest's day and hour), as text."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """One scheduled send, claimed by its unique key before it is sent.
+
+    status: `sending` (claimed; if the process died here the message may or may not have
+    reached Slack, and it is never sent again: at most once), `sent` (with the message ts),
+    `failed` (Slack or the network refused it before it was posted: retried on a later tick).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_outbox_status_kind", "status", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(SLACK_ID))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    channel_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostMortem(Base):
+    """What a rep learned from a deal that was won or lost."""
+
+    __tablename__ = "post_mortems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    rep_user_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    outcome: Mapped[str] = mapped_column(String(8))  # won, lost
+    main_reason: Mapped[str | None] = mapped_column(Text)
+    went_well: Mapped[str | None] = mapped_column(Text)
+    improve: Mapped[str | None] = mapped_column(Text)
+    delivery_key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,40 @@
+"""The snapshot of every open deal of a workspace, for the stall rules: one SQL statement that
+reads one row per deal, whatever the number of deals or debriefs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching.stalls import DealSnapshot
+from storage.models import Deal, Debrief
+
+
+def open_deal_snapshots(session: Session, team_id: str) -> list[DealSnapshot]:
+    """Each open deal with its debrief count, first and last call (kept on the deal by
+    storage.debriefs.refresh_summary) and the answers of its latest debrief."""
+    rows = session.execute(
+        select(
+            Deal.id,
+            Deal.name,
+            Deal.owner_user_id,
+            Deal.status,
+            Deal.snoozed_until,
+            Deal.debrief_count,
+            Deal.first_call,
+            Deal.last_call,
+            Debrief.timeline_qualified,
+            Debrief.authority_reached,
+            Debrief.next_step,
+            Debrief.next_step_date,
+        )
+        .join(Debrief, Debrief.id == Deal.latest_debrief_id)
+        .where(Deal.team_id == team_id, Deal.status == "open")
+    )
+    snapshots = []
+    for row in rows:
+        values: tuple[Any, ...] = tuple(row)
+        snapshots.append(DealSnapshot(*values))
+    return snapshots
