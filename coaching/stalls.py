@@ -148,7 +148,7 @@ class StalledDeal:
 class ReasonAdvice:
     reason: Reason
     label: str  # catalog msgid: the reason, in the words a manager reads
-    detail: str  # catalog msgid: a template with "{days}", from the Stall's days
+    detail: tuple[str, str]  # catalog msgids (singular, plural) with "{days}", from Stall.days
     question: str  # catalog msgid: one question for the manager to ask the rep
 
 
@@ -156,7 +156,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.TIMELINE: ReasonAdvice(
         Reason.TIMELINE,
         N_("Buying timeline not qualified"),
-        N_("first call {days} days ago"),
+        (N_("first call {days} day ago"), N_("first call {days} days ago")),
         N_(
             "What date or event on the buyer's side forces a decision, and when will you "
             "ask them about it?"
@@ -165,7 +165,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.AUTHORITY: ReasonAdvice(
         Reason.AUTHORITY,
         N_("Decision authority not reached"),
-        N_("first call {days} days ago"),
+        (N_("first call {days} day ago"), N_("first call {days} days ago")),
         N_(
             "Who signs off on this purchase, and what is your plan to meet them before "
             "the next call?"
@@ -174,7 +174,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.QUIET: ReasonAdvice(
         Reason.QUIET,
         N_("Gone quiet"),
-        N_("quiet for {days} days"),
+        (N_("quiet for {days} day"), N_("quiet for {days} days")),
         N_(
             "When did you last hear from the buyer, and what will you send them this week "
             "to restart the conversation?"
@@ -183,7 +183,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.OVERDUE: ReasonAdvice(
         Reason.OVERDUE,
         N_("Next step overdue"),
-        N_("overdue by {days} days"),
+        (N_("overdue by {days} day"), N_("overdue by {days} days")),
         N_(
             "Did the agreed next step happen, and if not, what new date has the buyer committed to?"
         ),

@@ -31,11 +31,15 @@ class Claim:
     attempt: int
 
 
+MAX_ATTEMPTS = 6  # a send Slack keeps refusing (an account deactivated) stops being retried
+
+
 def claim(
     session: Session, key: str, team_id: str, kind: str, recipient: str, now: datetime | None = None
 ) -> Claim | None:
-    """Claim a send: a new key, or a failed one to retry. None when someone else has it or it
-    was sent (or may have been). Commit right after, before sending."""
+    """Claim a send: a new key, or a failed one to retry. None when someone else has it, it
+    was sent (or may have been), or it failed MAX_ATTEMPTS times. Commit right after, before
+    sending."""
     now = now or utcnow()
     created = insert_ignore(
         session,
@@ -55,7 +59,11 @@ def claim(
         return Claim(key, 1)
     retried = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.key == key, OutboxMessage.status == "failed")
+        .where(
+            OutboxMessage.key == key,
+            OutboxMessage.status == "failed",
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+        )
         .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=now)
         .returning(OutboxMessage.attempts)
     ).scalar()

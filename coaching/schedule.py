@@ -1,0 +1,87 @@
+"""When scheduled messages are due: the weekly digest's moment, and people's working hours.
+
+Everything here takes an aware `now` and a zone by name, so daylight-saving changes move
+nothing: "Monday 09:00 in America/New_York" stays 09:00 local on both sides of a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    start_hour: int = 9
+    end_hour: int = 18
+    weekend_off: bool = True
+
+    def contains(self, local: datetime) -> bool:
+        if self.weekend_off and local.isoweekday() >= 6:
+            return False
+        return self.start_hour <= local.hour < self.end_hour
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    weekday: int = 1  # ISO weekday: 1 is Monday
+    hour: int = 9
+    hours: WorkingHours = WorkingHours()
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> DigestSchedule:
+        """From workspace settings text: digest_day (mon..sun), digest_hour (0-23),
+        work_start_hour and work_end_hour. Raises ValueError with a one-line reason."""
+        day_text = values.get("digest_day", "mon").strip().lower()[:3]
+        if day_text not in WEEKDAYS:
+            raise ValueError(f"digest_day must be one of {', '.join(WEEKDAYS)}, got {day_text!r}")
+        hour = _hour(values, "digest_hour", 9)
+        start = _hour(values, "work_start_hour", 9)
+        end = _hour(values, "work_end_hour", 18, maximum=24)
+        if start >= end:
+            raise ValueError("work_start_hour must be before work_end_hour")
+        return cls(WEEKDAYS.index(day_text) + 1, hour, WorkingHours(start, end))
+
+
+def _hour(values: Mapping[str, str], key: str, default: int, maximum: int = 23) -> int:
+    raw = values.get(key)
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= maximum:
+        raise ValueError(f"{key} must be a whole hour from 0 to {maximum}, got {raw!r}")
+    return int(text)
+
+
+def iso_week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_due(now: datetime, zone: ZoneInfo, schedule: DigestSchedule) -> str | None:
+    """The ISO week (e.g. "2026-W49") whose digest is due to someone in `zone` at `now`, or
+    None. Due once their local time has passed the configured day and hour of the week, and
+    only within their working hours (what comes due outside them waits for the next working
+    hour of the same week)."""
+    local = now.astimezone(zone)
+    year, week, _ = local.isocalendar()
+    moment = datetime.combine(
+        date.fromisocalendar(year, week, schedule.weekday), time(schedule.hour), tzinfo=zone
+    )
+    if local < moment or not schedule.hours.contains(local):
+        return None
+    return f"{year}-W{week:02d}"
+
+
+def next_working_moment(now: datetime, zone: ZoneInfo, hours: WorkingHours) -> datetime:
+    """The first moment at or after `now` inside working hours, in `zone`."""
+    local = now.astimezone(zone)
+    for _ in range(8 * 24):
+        if hours.contains(local):
+            return local
+        local = (local + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    return local

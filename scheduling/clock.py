@@ -1,0 +1,90 @@
+"""The clock: APScheduler holding only fixed ticks; what is due lives in the database.
+
+APScheduler's own FAQ warns that schedulers sharing a persistent job store run jobs twice or
+miss them, so each process keeps its ticks in memory and exactly-once comes from the outbox.
+Ticks fall on the quarter hour, coalesce when several were missed, and are still run up to six
+hours late (the default grace of one second would silently drop a late tick).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+
+from handlers.deps import Deps
+from scheduling.digest import JobReport, run_weekly_digest
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    description: str
+    run: Callable[[Deps, WebClient, datetime], JobReport]
+    every: str  # cron minute field, in UTC
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(minute=self.every, timezone=UTC)
+
+
+JOBS: dict[str, JobSpec] = {
+    spec.name: spec
+    for spec in (
+        JobSpec(
+            "weekly-digest",
+            "each manager's weekly DM of stalled deals, once due in their time zone",
+            run_weekly_digest,
+            "*/15",
+        ),
+    )
+}
+
+
+def tick(spec: JobSpec, deps: Deps, client: WebClient) -> None:
+    """One scheduled run; an error is logged and the next tick tries again."""
+    started = datetime.now(UTC)
+    try:
+        report = spec.run(deps, client, started)
+    except Exception:
+        log.exception("job failed", extra={"job": spec.name})
+        return
+    log.info("job ran", extra={"job": spec.name, "result": report.summary()})
+
+
+def build_scheduler(deps: Deps, client: WebClient, *, blocking: bool) -> BaseScheduler:
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
+    )
+    for spec in JOBS.values():
+        scheduler.add_job(
+            tick,
+            spec.trigger(),
+            args=[spec, deps, client],
+            id=spec.name,
+            name=spec.description,
+            replace_existing=True,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),  # catch up at start, then on the quarter hour
+        )
+    return scheduler
+
+
+def next_runs(now: datetime) -> list[tuple[str, str, datetime | None]]:
+    """Each job with its next run after `now`, as a clock started now would have it."""
+    return [
+        (spec.name, spec.description, spec.trigger().get_next_fire_time(None, now))
+        for spec in JOBS.values()
+    ]
