@@ -174,7 +174,9 @@ def cmd_team_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _looks_like_user(user: str) -> bool:
-    return len(user) >= 2 and user[0] in ("U", "W") and user.isalnum() and user.isupper()
+    """Slack user ids are U or W and upper-case letters and digits (U0123ABCD)."""
+    rest = user[1:].replace("_", "")
+    return user[:1] in ("U", "W") and rest.isascii() and rest.isalnum() and rest.upper() == rest
 
 
 def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:
