@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import deal_actions, debrief_messages, debrief_modal, home
+from handlers import deal_actions, debrief_messages, debrief_modal, home, teams
 from handlers.deps import Deps
 
 
@@ -13,3 +13,4 @@ def register_all(app: App, deps: Deps) -> None:
     debrief_messages.register(app, deps)
     home.register(app, deps)
     deal_actions.register(app, deps)
+    teams.register(app, deps)

@@ -60,7 +60,7 @@ def manifest() -> dict:
 def test_manifest_matches_the_code() -> None:
     data = manifest()
     features = data["features"]
-    assert [c["command"] for c in features["slash_commands"]] == ["/debrief"]
+    assert [c["command"] for c in features["slash_commands"]] == ["/debrief", "/coach"]
     assert features["slash_commands"][0]["usage_hint"]
     [shortcut] = features["shortcuts"]
     assert shortcut["type"] == "message" and shortcut["callback_id"] == SHORTCUT_CALLBACK_ID
