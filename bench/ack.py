@@ -22,7 +22,7 @@ Run (prints a table; exits 0, or 1 with ``--strict`` when a target is missed)::
 Client threads, servers and FakeSlack share one process (and so one GIL): the figures are
 comparative, ours against bare on the same machine, not absolute production numbers. The load
 average is printed before and after, since anything else running on the machine skews them.
-PostgreSQL runs in a scratch database of its own (``dealcoach_bench``, created when missing),
+PostgreSQL runs in a scratch database of its own (``dealcoach_bench_ack``, created when missing),
 never the test suite's, so tests and the benchmark can run at the same time.
 """
 

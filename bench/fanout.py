@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
-from bench.scratch import DEFAULT_POSTGRES_URL, fresh_postgres, fresh_sqlite
+from bench.scratch import fresh_postgres, fresh_sqlite, postgres_url
 from bot.app import web_client
 from bot.settings import load_settings
 from handlers.deps import Deps
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--managers", type=int, default=1000)
     parser.add_argument("--throttled", type=int, default=20, help="429s before any send succeeds")
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--postgres-url", default=postgres_url("fanout"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     print(

@@ -10,7 +10,15 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from storage.migrate import upgrade
 
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dealcoach_bench"
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def postgres_url(benchmark: str) -> str:
+    """Each benchmark its own scratch database, so two can run at once."""
+    return f"{POSTGRES_SERVER}/dealcoach_bench_{benchmark}"
+
+
+DEFAULT_POSTGRES_URL = postgres_url("ack")
 
 
 def fresh_sqlite(directory: Path, name: str = "bench.db") -> Database:

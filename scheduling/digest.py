@@ -7,20 +7,24 @@ makes a second clock, a second `jobs run` or a restart a no-op.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from slack_sdk import WebClient
 
 from coaching.schedule import DigestSchedule, digest_due
-from coaching.stalls import StalledDeal, StallThresholds, find_stalled
+from coaching.stalls import DealSnapshot, StalledDeal, StallThresholds, find_stalled
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.digest import TeamDigest, weekly_digest
 from scheduling.delivery import Outcome, deliver
+from storage.db import Database
 from storage.snapshots import open_deal_snapshots
 from storage.teams import TeamInfo, list_teams, workspaces_with_teams
 from storage.workspace_settings import read_settings
@@ -62,6 +66,33 @@ def _workspace_rules(
     return thresholds, schedule
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Build a workspace's snapshot and verdicts without the cyclic garbage collector.
+
+    They are some hundred thousand small acyclic objects; with the collector on, a third of the
+    time at 100,000 deals went to full collections that freed nothing. Reference counting still
+    frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def workspace_stalls(
+    db: Database, team_id: str, today: date, thresholds: StallThresholds
+) -> tuple[list[DealSnapshot], list[StalledDeal]]:
+    """Every open deal of the workspace (one query) and those the rules flag."""
+    with paused_gc():
+        with db.session() as session:
+            snapshots = open_deal_snapshots(session, team_id)
+        return snapshots, find_stalled(snapshots, today, thresholds)
+
+
 def run_weekly_digest(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
     report = JobReport()
     with deps.db.session() as session:
@@ -77,11 +108,11 @@ def _digest_workspace(
     with deps.db.session() as session:
         teams = list_teams(session, team_id)
         settings = read_settings(session, team_id)
-        snapshots = open_deal_snapshots(session, team_id)
     thresholds, schedule = _workspace_rules(settings, team_id)
     today = as_of.astimezone(deps.default_zone).date()
+    snapshots, flagged = workspace_stalls(deps.db, team_id, today, thresholds)
     stalled_by_rep: dict[str, list[StalledDeal]] = defaultdict(list)
-    for stalled in find_stalled(snapshots, today, thresholds):
+    for stalled in flagged:
         stalled_by_rep[stalled.deal.rep_user_id].append(stalled)
     open_by_rep = Counter(snapshot.rep_user_id for snapshot in snapshots)
 
