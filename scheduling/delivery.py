@@ -50,33 +50,63 @@ def deliver(
     render: Callable[[], Rendered],
     now: datetime,
 ) -> Outcome:
+    """Claim one key, send one message, record it."""
+    return deliver_group(
+        db,
+        client,
+        keys=[key],
+        team_id=team_id,
+        kind=kind,
+        recipient=recipient,
+        channel=channel,
+        render=lambda _claimed: render(),
+        now=now,
+    )
+
+
+def deliver_group(
+    db: Database,
+    client: WebClient,
+    *,
+    keys: list[str],
+    team_id: str,
+    kind: str,
+    recipient: str,
+    channel: str,
+    render: Callable[[list[str]], Rendered],
+    now: datetime,
+) -> Outcome:
+    """Several things due to one person in one message: each keeps its own key (a reminder is
+    once per deal and next step), and only the keys claimed now are rendered and sent."""
     with db.session() as session:
-        claimed = claim(session, key, team_id, kind, recipient, now)
-    if claimed is None:
+        claimed = [k for k in keys if claim(session, k, team_id, kind, recipient, now)]
+    if not claimed:
         return Outcome.SKIPPED
     try:
-        message = render()
+        message = render(claimed)
         response = client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks
         )
     except Exception as error:
         if _ambiguous(error):
-            log.error("send outcome unknown; not resending", extra={"key": key})
+            log.error("send outcome unknown; not resending", extra={"keys": claimed})
             return Outcome.UNKNOWN
         reason = (
             str(error.response.get("error")) if isinstance(error, SlackApiError) else repr(error)
         )
-        log.warning("send failed; a later tick retries", extra={"key": key, "error": reason})
+        log.warning("send failed; a later tick retries", extra={"keys": claimed, "error": reason})
         try:
             with db.session() as session:
-                mark_failed(session, key, reason)
+                for key in claimed:
+                    mark_failed(session, key, reason)
         except DatabaseError:
-            log.exception("could not record a failed send", extra={"key": key})
+            log.exception("could not record a failed send", extra={"keys": claimed})
         return Outcome.FAILED
     try:
         with db.session() as session:
-            mark_sent(session, key, response.get("channel"), response.get("ts"))
+            for key in claimed:
+                mark_sent(session, key, response.get("channel"), response.get("ts"))
     except DatabaseError:
-        # Posted but not recorded: the claim stays, so it is not sent twice.
-        log.exception("sent but not recorded", extra={"key": key})
+        # Posted but not recorded: the claims stay, so it is not sent twice.
+        log.exception("sent but not recorded", extra={"keys": claimed})
     return Outcome.SENT

@@ -94,6 +94,7 @@ class Debrief(Base):
     went_well: Mapped[str | None] = mapped_column(Text)
     improve: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    coaching_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     source: Mapped[str] = mapped_column(String(16))  # modal, message
     delivery_key: Mapped[str] = mapped_column(String(255))
     channel_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
@@ -206,3 +207,49 @@ class PostMortem(Base):
     improve: Mapped[str | None] = mapped_column(Text)
     delivery_key: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserPreference(Base):
+    """What a person asked of the bot: no reminders until a date (holidays)."""
+
+    __tablename__ = "user_preferences"
+
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CoachingSession(Base):
+    """A rep asked for coaching on a debrief; a manager schedules the session.
+
+    The clock's tick finds sessions about to start (reminders) and sessions just over (a
+    prompt to debrief them) from these rows, so nothing is lost when the clock restarts.
+    """
+
+    __tablename__ = "coaching_sessions"
+    __table_args__ = (Index("ix_coaching_sessions_status_starts", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    debrief_id: Mapped[int] = mapped_column(ForeignKey("debriefs.id", ondelete="CASCADE"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    rep_user_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    manager_user_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    status: Mapped[str] = mapped_column(String(16))  # requested, scheduled
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SentPrompt(Base):
+    """Which coaching prompts a team's channel has seen, so none repeats within six weeks."""
+
+    __tablename__ = "sent_prompts"
+
+    team_pk: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    prompt_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO week, 2026-W49
+    sent_on: Mapped[date] = mapped_column(Date)

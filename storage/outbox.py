@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, utcnow
@@ -88,3 +88,23 @@ def mark_failed(session: Session, key: str, error: str) -> None:
 
 def status_of(session: Session, key: str) -> str | None:
     return session.scalar(select(OutboxMessage.status).where(OutboxMessage.key == key))
+
+
+def sent_since(
+    session: Session, team_id: str, recipient: str, since: datetime, kinds: tuple[str, ...]
+) -> int:
+    """How many messages of these kinds were sent (or are being sent) to someone since then."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.recipient == recipient,
+                OutboxMessage.kind.in_(kinds),
+                OutboxMessage.status.in_(("sent", "sending")),
+                OutboxMessage.claimed_at >= since,
+            )
+        )
+        or 0
+    )
