@@ -29,7 +29,8 @@ from bench.scratch import fresh_postgres, fresh_sqlite, postgres_url
 from bot.app import web_client
 from bot.settings import load_settings
 from handlers.deps import Deps
-from scheduling.digest import JobReport, run_weekly_digest
+from scheduling.common import JobReport
+from scheduling.digest import run_weekly_digest
 from storage.db import Database
 from storage.debriefs import refresh_summary
 from storage.models import Deal, Debrief, OutboxMessage, Team, TeamManager, TeamMember

@@ -41,6 +41,7 @@ class DebriefInput:
     went_well: str | None = None
     improve: str | None = None
     notes: str | None = None
+    coaching_requested: bool = False
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,23 @@ def next_working_moment(now: datetime, zone: ZoneInfo, hours: WorkingHours) -> d
             return local
         local = (local + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     return local
+
+
+DEFAULT_DAILY_CAP = 3
+
+
+def daily_cap(values: Mapping[str, str]) -> int:
+    """Bot messages a person gets in a day at most, digests excluded (`daily_message_cap`)."""
+    raw = values.get("daily_message_cap")
+    if raw is None:
+        return DEFAULT_DAILY_CAP
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 50:
+        raise ValueError(f"daily_message_cap must be a whole number from 1 to 50, got {raw!r}")
+    return int(text)
+
+
+def local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """The start of `now`'s day where the person is."""
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone)

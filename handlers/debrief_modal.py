@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,25 +18,42 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from coaching.debrief import MAX_DEAL_NAME, MAX_LONG_TEXT, MAX_NEXT_STEP, FieldError, validate
+from coaching.debrief import (
+    MAX_DEAL_NAME,
+    MAX_LONG_TEXT,
+    MAX_NEXT_STEP,
+    DebriefInput,
+    FieldError,
+    validate,
+)
 from coaching.debrief_message import (
     DebriefParseError,
     is_debrief_message,
     parse_debrief_message,
     unescape_slack,
 )
-from coaching.gaps import gaps_of
+from coaching.gaps import Gap, gaps_of
 from handlers.deps import Deps
 from handlers.modal_form import read_form
 from handlers.timezones import cached_zone, fetch_zone
+from handlers.views.coaching import (
+    coaching_request,
+    no_manager_for_coaching,
+    pause_usage,
+    paused,
+    resumed,
+)
 from handlers.views.debrief_messages import (
     EDIT_ACTION,
+    Rendered,
     command_help,
     confirmation,
     field_error_text,
 )
 from handlers.views.debrief_modal import CALLBACK_ID, ModalPrefill, deal_options, debrief_modal
 from handlers.views.text import clip
+from scheduling.delivery import deliver
+from storage.coaching import request_session, set_pause
 from storage.db import DatabaseError
 from storage.debriefs import (
     Delivery,
@@ -48,6 +65,7 @@ from storage.debriefs import (
     search_rep_open_deals,
     update_debrief,
 )
+from storage.teams import managers_of_rep
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +146,16 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _save(
-    deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date
-) -> tuple[Recorded, list[Any], Any]:
+@dataclass(frozen=True)
+class _Saved:
+    recorded: Recorded
+    gaps: list[Gap]
+    entry: DebriefInput
+    coaching_session: int | None  # a coaching request, when the rep ticked the box
+    managers: list[str]
+
+
+def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date) -> _Saved:
     """Validate and store in one transaction; raises _Refused with what to show on which block."""
     form = read_form(view.get("state", {}).get("values", {}), today)
     if form.errors:
@@ -155,8 +180,60 @@ def _save(
             delivery = Delivery(source="modal", key=f"view:{view.get('id')}")
             recorded = record_debrief(session, team_id, user_id, entry, delivery)
         answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
+        coaching_session, managers = None, []
+        if entry.coaching_requested:
+            coaching_session = request_session(
+                session, team_id, recorded.debrief_id, recorded.deal_id, user_id
+            )
+            managers = managers_of_rep(session, team_id, user_id)
     gaps = gaps_of(answers) if answers is not None else []
-    return recorded, gaps, entry
+    return _Saved(recorded, gaps, entry, coaching_session, managers)
+
+
+def request_coaching(
+    deps: Deps, client: WebClient, team_id: str, rep: str, saved: _Saved, summary: Rendered
+) -> None:
+    """Send the debrief to the rep's managers with a button to schedule a session, once per
+    request and manager."""
+    assert saved.coaching_session is not None
+    if not saved.managers:
+        client.chat_postMessage(channel=rep, text=no_manager_for_coaching())
+        return
+    request = coaching_request(
+        rep, saved.recorded.deal_name, saved.coaching_session, summary.blocks[1:]
+    )
+    for manager in saved.managers:
+        deliver(
+            deps.db,
+            client,
+            key=f"coaching-request:{team_id}:{saved.coaching_session}:{manager}",
+            team_id=team_id,
+            kind="coaching-request",
+            recipient=manager,
+            channel=manager,
+            render=lambda: request,
+            now=deps.now(),
+        )
+
+
+def _pause_command(deps: Deps, team_id: str, user_id: str, text: str) -> str:
+    """`pause until YYYY-MM-DD` or `resume`: the answer to show the rep."""
+    words = text.split()
+    if words and words[0].lower() == "resume":
+        with deps.db.session() as session:
+            set_pause(session, team_id, user_id, None)
+        return resumed()
+    today = deps.now().astimezone(deps.default_zone).date()
+    if len(words) == 3 and words[1].lower() == "until":
+        try:
+            until = date.fromisoformat(words[2])
+        except ValueError:
+            return pause_usage()
+        if today <= until <= today + timedelta(days=366):
+            with deps.db.session() as session:
+                set_pause(session, team_id, user_id, until)
+            return paused(until)
+    return pause_usage()
 
 
 def register(app: App, deps: Deps) -> None:
@@ -165,6 +242,10 @@ def register(app: App, deps: Deps) -> None:
         text = unescape_slack(command.get("text") or "").strip()
         if text.lower() in ("help", "?"):
             ack(text=command_help())
+            return
+        words = text.lower().split()
+        if words == ["resume"] or (words[:1] == ["pause"] and words[1:2] in ([], ["until"])):
+            ack(text=_pause_command(deps, command["team_id"], command["user_id"], text))
             return
         ack()
         prefill = ModalPrefill(deal=clip(" ".join(text.split()), MAX_DEAL_NAME) or None)
@@ -215,6 +296,7 @@ def register(app: App, deps: Deps) -> None:
             went_well=debrief.went_well,
             improve=debrief.improve,
             notes=debrief.notes,
+            coaching_requested=debrief.coaching_requested,
             debrief_id=debrief.id,
         )
         open_modal(
@@ -242,7 +324,7 @@ def register(app: App, deps: Deps) -> None:
         user_id = body["user"]["id"]
         zone = cached_zone(deps, team_id, user_id) or EARLIEST_ZONE
         try:
-            recorded, gaps, entry = _save(deps, team_id, user_id, view, _today(deps.now(), zone))
+            saved = _save(deps, team_id, user_id, view, _today(deps.now(), zone))
         except _Refused as refused:
             ack(
                 response_action="errors",
@@ -258,7 +340,10 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         corrected = isinstance(_metadata(view).get("debrief_id"), int)
+        recorded = saved.recorded
         if not recorded.created and not corrected:
             return  # the same submission, delivered again: confirmed the first time
-        message = confirmation(entry, recorded.deal_name, gaps, corrected=corrected)
+        message = confirmation(saved.entry, recorded.deal_name, saved.gaps, corrected=corrected)
         client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+        if saved.coaching_session is not None:
+            request_coaching(deps, client, team_id, user_id, saved, message)

@@ -73,6 +73,11 @@ def _yes_no(values: dict[str, Any], block_id: str, errors: list[FieldError]) -> 
     return value == "yes"
 
 
+def _checked(values: dict[str, Any], block_id: str) -> bool:
+    selected = _element(values, block_id).get("selected_options") or []
+    return any(isinstance(o, dict) and o.get("value") == "yes" for o in selected)
+
+
 def _deal(values: dict[str, Any], errors: list[FieldError]) -> DealChoice:
     element = _element(values, "deal")
     selected = _selected(element)
@@ -101,5 +106,6 @@ def read_form(values: dict[str, Any], today: date) -> SubmittedForm:
         went_well=_text(values, "went_well"),
         improve=_text(values, "improve"),
         notes=_text(values, "notes"),
+        coaching_requested=_checked(values, "coaching"),
     )
     return SubmittedForm(choice, entry, errors)

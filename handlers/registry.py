@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import deal_actions, debrief_messages, debrief_modal, home, teams
+from handlers import coaching, deal_actions, debrief_messages, debrief_modal, home, teams
 from handlers.deps import Deps
 
 
@@ -14,3 +14,4 @@ def register_all(app: App, deps: Deps) -> None:
     home.register(app, deps)
     deal_actions.register(app, deps)
     teams.register(app, deps)
+    coaching.register(app, deps)

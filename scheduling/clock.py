@@ -20,7 +20,11 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from scheduling.digest import JobReport, run_weekly_digest
+from scheduling.common import JobReport
+from scheduling.digest import run_weekly_digest
+from scheduling.nudges import run_coaching_nudges
+from scheduling.reminders import run_debrief_reminders
+from scheduling.sessions import run_coaching_sessions
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,24 @@ JOBS: dict[str, JobSpec] = {
             "each manager's weekly DM of stalled deals, once due in their time zone",
             run_weekly_digest,
             "*/15",
+        ),
+        JobSpec(
+            "coaching-nudges",
+            "each team channel's weekly nudge on the team's most common gap",
+            run_coaching_nudges,
+            "*/15",
+        ),
+        JobSpec(
+            "debrief-reminders",
+            "a DM to reps whose agreed next step has passed, within their working hours",
+            run_debrief_reminders,
+            "*/15",
+        ),
+        JobSpec(
+            "coaching-sessions",
+            "reminders 15 minutes before a coaching session, and a prompt to debrief it",
+            run_coaching_sessions,
+            "*",
         ),
     )
 }

@@ -12,7 +12,6 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
@@ -23,6 +22,7 @@ from coaching.stalls import DealSnapshot, StalledDeal, StallThresholds, find_sta
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.digest import TeamDigest, weekly_digest
+from scheduling.common import JobReport, setting
 from scheduling.delivery import Outcome, deliver
 from storage.db import Database
 from storage.snapshots import open_deal_snapshots
@@ -32,37 +32,11 @@ from storage.workspace_settings import read_settings
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class JobReport:
-    """What one run did, counted by outcome; printed by `jobs run`."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    def add(self, outcome: str) -> None:
-        self.outcomes[outcome] += 1
-
-    def summary(self) -> str:
-        order = ("sent", "not_due", "skipped", "failed", "unknown")
-        return ", ".join(f"{name} {self.outcomes.get(name, 0)}" for name in order)
-
-
 def _workspace_rules(
     settings: dict[str, str], team_id: str
 ) -> tuple[StallThresholds, DigestSchedule]:
-    try:
-        thresholds = StallThresholds.from_mapping(settings)
-    except ValueError as error:
-        log.error(
-            "bad stall threshold; using defaults", extra={"team": team_id, "error": str(error)}
-        )
-        thresholds = StallThresholds()
-    try:
-        schedule = DigestSchedule.from_mapping(settings)
-    except ValueError as error:
-        log.error(
-            "bad digest setting; using defaults", extra={"team": team_id, "error": str(error)}
-        )
-        schedule = DigestSchedule()
+    thresholds = setting(StallThresholds.from_mapping, settings, StallThresholds(), team_id)
+    schedule = setting(DigestSchedule.from_mapping, settings, DigestSchedule(), team_id)
     return thresholds, schedule
 
 

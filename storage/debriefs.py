@@ -111,6 +111,7 @@ def _debrief_values(entry: DebriefInput) -> dict[str, object]:
         "went_well": entry.went_well,
         "improve": entry.improve,
         "notes": entry.notes,
+        "coaching_requested": entry.coaching_requested,
     }
 
 

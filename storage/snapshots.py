@@ -38,3 +38,11 @@ def open_deal_snapshots(session: Session, team_id: str) -> list[DealSnapshot]:
         values: tuple[Any, ...] = tuple(row)
         snapshots.append(DealSnapshot(*values))
     return snapshots
+
+
+def workspaces_with_open_deals(session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(Deal.team_id).where(Deal.status == "open").distinct().order_by(Deal.team_id)
+        )
+    )

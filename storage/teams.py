@@ -147,3 +147,16 @@ def get_team(session: Session, team_id: str, name: str) -> TeamInfo | None:
         if team.name == name:
             return team
     return None
+
+
+def managers_of_rep(session: Session, team_id: str, rep_id: str) -> list[str]:
+    """Everyone who manages a team the rep is in."""
+    return list(
+        session.scalars(
+            select(TeamManager.user_id)
+            .join(TeamMember, TeamMember.team_pk == TeamManager.team_pk)
+            .where(TeamMember.team_id == team_id, TeamMember.user_id == rep_id)
+            .distinct()
+            .order_by(TeamManager.user_id)
+        )
+    )

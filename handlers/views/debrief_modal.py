@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    CheckboxesElement,
     ContextBlock,
     DatePickerElement,
     ExternalDataSelectElement,
@@ -47,6 +48,7 @@ class ModalPrefill:
     went_well: str | None = None
     improve: str | None = None
     notes: str | None = None
+    coaching_requested: bool = False
     debrief_id: int | None = None
 
 
@@ -113,6 +115,21 @@ def _date(block_id: str, label: str, value: date | None, *, optional: bool) -> I
     )
 
 
+def _coaching(requested: bool) -> InputBlock:
+    option = Option(value="yes", text=_("I'd like coaching on this deal"))
+    return InputBlock(
+        block_id="coaching",
+        label=_("Coaching"),
+        optional=True,
+        element=CheckboxesElement(
+            action_id="coaching",
+            options=[option],
+            initial_options=[option] if requested else None,
+        ),
+        hint=_("Your manager gets this debrief and can schedule a session with you."),
+    )
+
+
 def _deal_initial(prefill: ModalPrefill) -> Option | None:
     if prefill.deal_id is not None and prefill.deal:
         return deal_option(prefill.deal_id, prefill.deal)
@@ -166,6 +183,7 @@ def debrief_modal(
         _text("went_well", _("What went well"), prefill.went_well, MAX_LONG_TEXT, multiline=True),
         _text("improve", _("What to improve"), prefill.improve, MAX_LONG_TEXT, multiline=True),
         _text("notes", _("Other notes"), prefill.notes, MAX_LONG_TEXT, multiline=True),
+        _coaching(prefill.coaching_requested),
         ContextBlock(
             elements=[
                 MarkdownTextObject(

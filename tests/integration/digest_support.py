@@ -10,7 +10,8 @@ from bot.app import web_client
 from bot.settings import load_settings
 from coaching.debrief import DebriefInput
 from handlers.deps import Deps
-from scheduling.digest import JobReport, run_weekly_digest
+from scheduling.common import JobReport
+from scheduling.digest import run_weekly_digest
 from storage.db import Database
 from storage.debriefs import Delivery, record_debrief
 from storage.teams import set_team

@@ -1,0 +1,93 @@
+"""Weekly coaching nudges in team channels, aimed at each team's most common gap.
+
+Due once a week per team, from Monday 10:00 in the workspace's zone within working hours; the
+outbox key `coaching-nudge:<workspace>:<team>:<ISO week>` makes it once per team and week. A
+team with no debrief in the window gets no nudge; its managers are told instead.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime, timedelta
+from functools import partial
+
+from slack_sdk import WebClient
+
+from coaching.nudges import NO_REPEAT_WEEKS, PROMPTS_PER_NUDGE, WINDOW_DAYS, most_common_gap
+from coaching.prompts import load_prompts, pick_prompts
+from coaching.schedule import DigestSchedule, digest_due
+from handlers.deps import Deps
+from handlers.views.coaching import no_debriefs_for_nudge, nudge
+from scheduling.common import JobReport, setting
+from scheduling.delivery import Outcome, deliver
+from storage.coaching import prompts_seen, record_prompts, team_call_stats
+from storage.teams import list_teams, workspaces_with_teams
+from storage.workspace_settings import read_settings
+
+NUDGE_HOUR = 10  # an hour after the default digest, so managers have read theirs
+
+
+def run_coaching_nudges(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
+    report = JobReport()
+    with deps.db.session() as session:
+        workspaces = workspaces_with_teams(session)
+    for team_id in workspaces:
+        _nudge_workspace(deps, client, team_id, as_of, report)
+    return report
+
+
+def _nudge_workspace(
+    deps: Deps, client: WebClient, team_id: str, as_of: datetime, report: JobReport
+) -> None:
+    with deps.db.session() as session:
+        teams = [t for t in list_teams(session, team_id) if t.channel_id]
+        settings = read_settings(session, team_id)
+    if not teams:
+        return
+    hours = setting(DigestSchedule.from_mapping, settings, DigestSchedule(), team_id).hours
+    week = digest_due(as_of, deps.default_zone, DigestSchedule(1, NUDGE_HOUR, hours))
+    if week is None:
+        report.add("not_due", len(teams))
+        return
+    today = as_of.astimezone(deps.default_zone).date()
+    with deps.db.session() as session:
+        stats = team_call_stats(session, team_id, today - timedelta(days=WINDOW_DAYS - 1), today)
+    library = load_prompts()
+    for team in teams:
+        assert team.channel_id is not None
+        team_stats = stats.get(team.id)
+        if team_stats is None or team_stats.calls == 0:
+            for manager in team.managers:
+                outcome = deliver(
+                    deps.db,
+                    client,
+                    key=f"nudge-skipped:{team_id}:{team.id}:{week}:{manager}",
+                    team_id=team_id,
+                    kind="nudge-skipped",
+                    recipient=manager,
+                    channel=manager,
+                    render=partial(no_debriefs_for_nudge, team.name, team.channel_id),
+                    now=as_of,
+                )
+                report.add("manager_told" if outcome is Outcome.SENT else outcome.value)
+            continue
+        gap = most_common_gap(team_stats)
+        with deps.db.session() as session:
+            seen = prompts_seen(session, team.id, today - timedelta(weeks=NO_REPEAT_WEEKS))
+        seed = zlib.crc32(f"{team_id}:{team.id}:{week}".encode())
+        prompts = pick_prompts(library, gap, seen, PROMPTS_PER_NUDGE, seed)
+        outcome = deliver(
+            deps.db,
+            client,
+            key=f"coaching-nudge:{team_id}:{team.id}:{week}",
+            team_id=team_id,
+            kind="coaching-nudge",
+            recipient=team.channel_id,
+            channel=team.channel_id,
+            render=partial(nudge, team.name, gap, team_stats, prompts),
+            now=as_of,
+        )
+        if outcome is Outcome.SENT:
+            with deps.db.session() as session:
+                record_prompts(session, team.id, [p.id for p in prompts], week, today)
+        report.add(outcome.value)

@@ -1,0 +1,97 @@
+"""Debrief reminders: a rep hears once per deal and next step when that step's date has
+passed, grouped into one message, within their working hours, unless they paused reminders
+or already got their day's share of bot messages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from functools import partial
+
+from slack_sdk import WebClient
+
+from coaching.schedule import DigestSchedule, daily_cap, local_midnight
+from coaching.stalls import DealSnapshot
+from handlers.deps import Deps
+from handlers.timezones import fetch_zone
+from handlers.views.coaching import DueStep, reminders
+from handlers.views.debrief_messages import Rendered
+from scheduling.common import CAPPED_KINDS, JobReport, setting
+from scheduling.delivery import deliver_group
+from storage.coaching import paused_until
+from storage.outbox import sent_since
+from storage.snapshots import open_deal_snapshots, workspaces_with_open_deals
+from storage.workspace_settings import read_settings
+
+
+def run_debrief_reminders(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
+    report = JobReport()
+    with deps.db.session() as session:
+        workspaces = workspaces_with_open_deals(session)
+    for team_id in workspaces:
+        _remind_workspace(deps, client, team_id, as_of, report)
+    return report
+
+
+def reminder_key(team_id: str, deal: DealSnapshot) -> str:
+    assert deal.next_step_date is not None
+    return f"debrief-reminder:{team_id}:{deal.deal_id}:{deal.next_step_date.isoformat()}"
+
+
+def _render(deals: dict[str, DealSnapshot], claimed: list[str]) -> Rendered:
+    steps = [
+        DueStep(d.deal_id, d.name, d.next_step, d.next_step_date)
+        for key in claimed
+        if (d := deals[key]).next_step_date is not None
+    ]
+    return reminders(sorted(steps, key=lambda s: (s.due, s.deal.casefold())))
+
+
+def _remind_workspace(
+    deps: Deps, client: WebClient, team_id: str, as_of: datetime, report: JobReport
+) -> None:
+    with deps.db.session() as session:
+        snapshots = open_deal_snapshots(session, team_id)
+        settings = read_settings(session, team_id)
+    hours = setting(DigestSchedule.from_mapping, settings, DigestSchedule(), team_id).hours
+    cap = setting(daily_cap, settings, 3, team_id)
+    by_rep: dict[str, list[DealSnapshot]] = defaultdict(list)
+    for deal in snapshots:
+        if deal.next_step_date is not None:
+            by_rep[deal.rep_user_id].append(deal)
+    for rep, deals in by_rep.items():
+        zone = fetch_zone(deps, client, team_id, rep)
+        local = as_of.astimezone(zone)
+        due = {
+            reminder_key(team_id, d): d
+            for d in deals
+            if d.next_step_date is not None
+            and d.next_step_date < local.date()
+            and not (d.snoozed_until and d.snoozed_until > local.date())
+        }
+        if not due:
+            continue
+        if not hours.contains(local):
+            report.add("not_due")
+            continue
+        with deps.db.session() as session:
+            pause = paused_until(session, team_id, rep)
+            already = sent_since(session, team_id, rep, local_midnight(as_of, zone), CAPPED_KINDS)
+        if pause is not None and pause >= local.date():
+            report.add("paused")
+            continue
+        if already >= cap:
+            report.add("capped")  # tomorrow's run sends them, grouped
+            continue
+        outcome = deliver_group(
+            deps.db,
+            client,
+            keys=sorted(due),
+            team_id=team_id,
+            kind="debrief-reminder",
+            recipient=rep,
+            channel=rep,
+            render=partial(_render, due),
+            now=as_of,
+        )
+        report.add(outcome.value)

@@ -1,0 +1,61 @@
+"""Coaching sessions: a reminder to both 15 minutes before, a prompt to debrief afterwards.
+
+The sessions are rows in the database and this job runs every minute, so a clock restarted in
+between still finds them; outbox keys make each reminder once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+
+from slack_sdk import WebClient
+
+from handlers.deps import Deps
+from handlers.views.coaching import session_debrief_prompt, session_reminder
+from scheduling.common import JobReport
+from scheduling.delivery import deliver
+from storage.coaching import scheduled_between
+
+REMIND_BEFORE = timedelta(minutes=15)
+DEBRIEF_AFTER = timedelta(minutes=45)  # a session is assumed over 45 minutes after it starts
+DEBRIEF_WINDOW = timedelta(days=2)  # a clock down longer than this skips the prompt
+
+
+def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
+    report = JobReport()
+    with deps.db.session() as session:
+        starting = scheduled_between(session, as_of, as_of + REMIND_BEFORE)
+        finished = scheduled_between(
+            session, as_of - DEBRIEF_WINDOW - DEBRIEF_AFTER, as_of - DEBRIEF_AFTER
+        )
+    for item in starting:
+        assert item.starts_at is not None and item.manager_user_id is not None
+        pairs = ((item.rep_user_id, item.manager_user_id), (item.manager_user_id, item.rep_user_id))
+        for person, other in pairs:
+            outcome = deliver(
+                deps.db,
+                client,
+                key=f"session-reminder:{item.team_id}:{item.id}:{person}",
+                team_id=item.team_id,
+                kind="session-reminder",
+                recipient=person,
+                channel=person,
+                render=partial(session_reminder, item.deal_name, other, item.starts_at),
+                now=as_of,
+            )
+            report.add(outcome.value)
+    for item in finished:
+        outcome = deliver(
+            deps.db,
+            client,
+            key=f"session-debrief:{item.team_id}:{item.id}",
+            team_id=item.team_id,
+            kind="session-debrief",
+            recipient=item.rep_user_id,
+            channel=item.rep_user_id,
+            render=partial(session_debrief_prompt, item.deal_name, item.deal_id),
+            now=as_of,
+        )
+        report.add(outcome.value)
+    return report
