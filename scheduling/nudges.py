@@ -13,7 +13,13 @@ from functools import partial
 
 from slack_sdk import WebClient
 
-from coaching.nudges import NO_REPEAT_WEEKS, PROMPTS_PER_NUDGE, WINDOW_DAYS, most_common_gap
+from coaching.nudges import (
+    GAP_ORDER,
+    NO_REPEAT_WEEKS,
+    PROMPTS_PER_NUDGE,
+    WINDOW_DAYS,
+    most_common_gap,
+)
 from coaching.prompts import load_prompts, pick_prompts
 from coaching.schedule import DigestSchedule, digest_due
 from handlers.deps import Deps
@@ -76,6 +82,16 @@ def _nudge_workspace(
             seen = prompts_seen(session, team.id, today - timedelta(weeks=NO_REPEAT_WEEKS))
         seed = zlib.crc32(f"{team_id}:{team.id}:{week}".encode())
         prompts = pick_prompts(library, gap, seen, PROMPTS_PER_NUDGE, seed)
+        # A team stuck on one gap for weeks exhausts its prompts; top up from the other
+        # skills rather than repeat one the channel saw within six weeks.
+        for other in ("discovery", *GAP_ORDER, "review"):
+            if len(prompts) >= PROMPTS_PER_NUDGE:
+                break
+            if other != gap:
+                taken = seen | {p.id for p in prompts}
+                prompts += pick_prompts(
+                    library, other, taken, PROMPTS_PER_NUDGE - len(prompts), seed
+                )
         outcome = deliver(
             deps.db,
             client,

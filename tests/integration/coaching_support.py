@@ -1,0 +1,23 @@
+"""Running the coaching jobs in tests, as a clock would."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.app import web_client
+from bot.settings import load_settings
+from handlers.deps import Deps
+from scheduling.clock import JOBS
+from scheduling.common import JobReport
+from storage.db import Database
+from tests.conftest import app_env
+from tests.support.fake_slack import FakeSlack
+
+
+def run_job(name: str, db: Database, fake: FakeSlack, as_of: str) -> JobReport:
+    """A fresh Deps and client each time: nothing carries over in memory, as after a restart."""
+    moment = datetime.fromisoformat(as_of)
+    settings = load_settings(app_env(db, fake))
+    deps = Deps(db=db, default_zone=ZoneInfo("UTC"), now=lambda: moment)
+    return JOBS[name].run(deps, web_client(settings, patient=True), moment)
