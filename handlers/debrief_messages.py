@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from coaching.debrief import DebriefInput, validate
 from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
 from coaching.gaps import gaps_of
+from handlers.debrief_modal import refresh_home
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.debrief_messages import (
@@ -102,6 +103,7 @@ def handle_post_call_message(
         return
     gaps = gaps_of(answers) if answers is not None else []
     _reply(client, event, thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id))
+    refresh_home(deps, client, team_id, user_id)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -236,6 +236,13 @@ def _pause_command(deps: Deps, team_id: str, user_id: str, text: str) -> str:
     return pause_usage()
 
 
+def refresh_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
+    """The rep's Home tab shows the debrief they just recorded."""
+    from handlers.home import publish_home  # the Home builds on this module's modal
+
+    publish_home(deps, client, team_id, user_id)
+
+
 def register(app: App, deps: Deps) -> None:
     @app.command("/debrief")
     def debrief_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -347,3 +354,4 @@ def register(app: App, deps: Deps) -> None:
         client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
         if saved.coaching_session is not None:
             request_coaching(deps, client, team_id, user_id, saved, message)
+        refresh_home(deps, client, team_id, user_id)

@@ -3,6 +3,7 @@ reads one row per deal, whatever the number of deals or debriefs."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -12,10 +13,17 @@ from coaching.stalls import DealSnapshot
 from storage.models import Deal, Debrief
 
 
-def open_deal_snapshots(session: Session, team_id: str) -> list[DealSnapshot]:
-    """Each open deal with its debrief count, first and last call (kept on the deal by
-    storage.debriefs.refresh_summary) and the answers of its latest debrief."""
-    rows = session.execute(
+def open_deal_snapshots(
+    session: Session,
+    team_id: str,
+    *,
+    statuses: tuple[str, ...] = ("open",),
+    owners: Collection[str] | None = None,
+) -> list[DealSnapshot]:
+    """Each deal (open ones by default; `owners` narrows to some reps) with its debrief count,
+    first and last call (kept on the deal by storage.debriefs.refresh_summary) and the answers
+    of its latest debrief."""
+    query = (
         select(
             Deal.id,
             Deal.name,
@@ -31,8 +39,11 @@ def open_deal_snapshots(session: Session, team_id: str) -> list[DealSnapshot]:
             Debrief.next_step_date,
         )
         .join(Debrief, Debrief.id == Deal.latest_debrief_id)
-        .where(Deal.team_id == team_id, Deal.status == "open")
+        .where(Deal.team_id == team_id, Deal.status.in_(statuses))
     )
+    if owners is not None:
+        query = query.where(Deal.owner_user_id.in_(list(owners)))
+    rows = session.execute(query)
     snapshots = []
     for row in rows:
         values: tuple[Any, ...] = tuple(row)

@@ -8,15 +8,15 @@ the real HTTP server, driven with signed requests.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.http import SlackWsgi
@@ -27,6 +27,7 @@ from storage.migrate import upgrade
 from storage.models import Base
 from tests.support.blockkit import check_call
 from tests.support.fake_slack import FakeSlack
+from tests.support.server import start_server
 from tests.support.slack_requests import SlackRequests
 
 POSTGRES_URL = os.environ.get(
@@ -37,26 +38,35 @@ BOT_TOKEN = "xoxb-test-token"
 TEAM_ID = "T0001"
 
 
-def _fresh_postgres(url: str) -> Database:
-    db = Database(url)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    return db
+def _scratch_postgres(url: str) -> tuple[Database, Callable[[], None]]:
+    """A database of this test run's own on the server at `url`, dropped at the end, so two
+    runs (a developer's and a helper's, or CI and a benchmark) never share tables."""
+    server = make_url(url)
+    name = f"dealcoach_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database(server.set(database=name).render_as_string(hide_password=False))
+
+    def drop() -> None:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return db, drop
 
 
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
     sqlite_file = tmp_path_factory.mktemp("db") / "dealcoach.db"
-    made = {
-        "sqlite": Database(f"sqlite:///{sqlite_file}"),
-        "postgresql": _fresh_postgres(POSTGRES_URL),
-    }
+    postgres, drop_postgres = _scratch_postgres(POSTGRES_URL)
+    made = {"sqlite": Database(f"sqlite:///{sqlite_file}"), "postgresql": postgres}
     for db in made.values():
         upgrade(db)
     yield made
-    for db in made.values():
-        db.dispose()
+    made["sqlite"].dispose()
+    drop_postgres()
 
 
 def empty_tables(db: Database) -> None:
@@ -129,17 +139,10 @@ class RunningApp:
 
 @pytest.fixture
 def running_app(db: Database, fake_slack: FakeSlack, clock: Clock) -> Iterator[RunningApp]:
-    from waitress.server import create_server
-
     settings = load_settings(app_env(db, fake_slack))
     deps = Deps(db=db, default_zone=settings.zone, now=clock.now)
     app = create_app(settings, deps, socket_mode=False)
-    server: Any = create_server(
-        SlackWsgi(app, db, SIGNING_SECRET), host="127.0.0.1", port=0, threads=8
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
+    url, stop = start_server(SlackWsgi(app, db, SIGNING_SECRET))
     fake_slack.reset()  # forget auth.test from start-up
     try:
         slack = SlackRequests(
@@ -147,8 +150,7 @@ def running_app(db: Database, fake_slack: FakeSlack, clock: Clock) -> Iterator[R
         )
         yield RunningApp(url, slack, fake_slack, db, clock)
     finally:
-        server.close()
-        thread.join(timeout=5)
+        stop()
 
 
 def repo_root() -> Path:

@@ -1,7 +1,13 @@
-"""The Home tab: a rep's own open deals, each with its gaps and next step."""
+"""The Home tab: a rep's own open deals and week; for a manager, the team board first.
+
+Slack allows 100 blocks in a Home tab, so every list here is capped and says what it left
+out: a manager of fifty reps with ten thousand deals gets the same shape as one with three.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -18,11 +24,76 @@ from slack_sdk.models.views import View
 
 from coaching.gaps import ADVICE, gaps_of
 from coaching.i18n import _, ngettext
-from handlers.views.text import escape
+from coaching.metrics import (
+    DEFINITIONS,
+    Qualification,
+    StallCauses,
+    WeekFigures,
+)
+from coaching.stalls import ADVICE as STALL_ADVICE
+from coaching.stalls import REASON_ORDER, StalledDeal
+from handlers.views.digest import reason_words
+from handlers.views.text import clip, escape
 from storage.debriefs import OpenDeal
 
 HOME_DEBRIEF_ACTION = "home_debrief"
-MAX_DEALS_SHOWN = 40  # two blocks a deal, within the Home tab's 100 blocks
+MAX_DEALS_SHOWN = 30  # a rep's own deals, one block each
+TREND_WEEKS = 7  # this week and the six before it
+STALLED_PER_REASON = 5
+REPS_PER_SECTION = 12
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class RepWeeks:
+    rep: str
+    weeks: list[WeekFigures]  # oldest first, this week last
+
+
+@dataclass(frozen=True)
+class ManagerBoard:
+    teams: list[str]
+    open_deals: int
+    stalled: list[StalledDeal]
+    reps: list[RepWeeks]
+    causes: StallCauses
+    qualification: Qualification
+    cadence: float | None
+
+
+@dataclass(frozen=True)
+class HomeData:
+    deals: list[OpenDeal]
+    total_deals: int
+    mine: RepWeeks
+    board: ManagerBoard | None
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, 2900)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 2900))])
+
+
+def trend(weeks: list[WeekFigures]) -> str:
+    """One character a week: the effective share as a bar; a dot for a week without calls."""
+    return "".join(
+        "·" if w.share is None else SPARKS[min(len(SPARKS) - 1, int(w.share * len(SPARKS)))]
+        for w in weeks
+    )
+
+
+def _week_line(weeks: list[WeekFigures]) -> str:
+    now = weeks[-1]
+    return _("{effective} of {calls} calls effective this week · last {n} weeks {trend}").format(
+        effective=now.effective, calls=now.calls, n=len(weeks), trend=trend(weeks)
+    )
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "–"
 
 
 def _deal_block(deal: OpenDeal) -> SectionBlock:
@@ -39,10 +110,93 @@ def _deal_block(deal: OpenDeal) -> SectionBlock:
         lines.append(
             _("Next step: {step} ({due})").format(step=escape(deal.answers.next_step), due=due)
         )
-    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
+    return _section("\n".join(lines))
 
 
-def home_view(deals: list[OpenDeal], total: int) -> dict[str, Any]:
+def _board(board: ManagerBoard) -> list[Block]:
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(_("Team board: {teams}").format(teams=", ".join(board.teams)), 150)),
+        _section(
+            _(
+                "{stuck} of {open} open deals are stuck. Qualified timeline: {timeline} of open "
+                "deals; decision authority reached: {authority}."
+            ).format(
+                stuck=len(board.stalled),
+                open=board.open_deals,
+                timeline=_percent(board.qualification.timeline_qualified, board.open_deals),
+                authority=_percent(board.qualification.authority_reached, board.open_deals),
+            )
+        ),
+    ]
+    primary = Counter(s.stalls[0].reason for s in board.stalled)
+    for reason in REASON_ORDER:
+        group = [s for s in board.stalled if s.stalls[0].reason is reason]
+        if not group:
+            continue
+        lines = [
+            _("*{label}*: {count}").format(
+                label=_(STALL_ADVICE[reason].label), count=primary[reason]
+            )
+        ]
+        for stalled in group[:STALLED_PER_REASON]:
+            lines.append(
+                _("• *{deal}* · <@{rep}> · {reasons}").format(
+                    deal=escape(stalled.deal.name),
+                    rep=stalled.deal.rep_user_id,
+                    reasons=reason_words(stalled),
+                )
+            )
+        if len(group) > STALLED_PER_REASON:
+            lines.append(
+                _("…and {count} more in the weekly digest and the export.").format(
+                    count=len(group) - STALLED_PER_REASON
+                )
+            )
+        blocks.append(_section("\n".join(lines)))
+    blocks.append(_section(_("*Each rep's effectiveness*")))
+    for start in range(0, len(board.reps), REPS_PER_SECTION):
+        chunk = board.reps[start : start + REPS_PER_SECTION]
+        blocks.append(_section("\n".join(f"<@{r.rep}> · {_week_line(r.weeks)}" for r in chunk)))
+    blocks.append(_section(_causes(board.causes, board.cadence)))
+    blocks.append(
+        _context(
+            " ".join(_(DEFINITIONS[k]) for k in ("effective", "qualified", "slipped", "cadence"))
+        )
+    )
+    return blocks
+
+
+def _causes(causes: StallCauses, cadence: float | None) -> str:
+    lines = [_("*What stalls your deals*")]
+    if causes.slipped == 0:
+        lines.append(_("No deal has slipped yet: nothing to compare."))
+    else:
+        lines.append(
+            _(
+                "Of {slipped} deals that slipped, {lacking} ({share}) lacked a qualified timeline "
+                "or decision authority; of {moving} that kept moving, {moving_lacking} "
+                "({moving_share}) did."
+            ).format(
+                slipped=causes.slipped,
+                lacking=causes.slipped_lacking,
+                share=_percent(causes.slipped_lacking, causes.slipped),
+                moving=causes.moving,
+                moving_lacking=causes.moving_lacking,
+                moving_share=_percent(causes.moving_lacking, causes.moving),
+            )
+        )
+        if causes.ratio is not None:
+            lines.append(
+                _("Deals that slipped were {ratio:.1f} times as likely to lack them.").format(
+                    ratio=causes.ratio
+                )
+            )
+    if cadence is not None:
+        lines.append(_("Median days between debriefs of a deal: {days:.0f}.").format(days=cadence))
+    return "\n".join(lines)
+
+
+def _rep(data: HomeData) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=_("Your open deals")),
         ActionsBlock(
@@ -53,35 +207,42 @@ def home_view(deals: list[OpenDeal], total: int) -> dict[str, Any]:
                 )
             ],
         ),
+        _section(_("*Your week*: {line}").format(line=_week_line(data.mine.weeks))),
         DividerBlock(),
     ]
-    if not deals:
+    if not data.deals:
         blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=_(
-                        "No open deals yet. After your next call, press *Debrief a call* or "
-                        "type `/debrief` and the deal's name."
-                    )
+            _section(
+                _(
+                    "No open deals yet. After your next call, press *Debrief a call* or "
+                    "type `/debrief` and the deal's name."
                 )
             )
         )
-    for deal in deals[:MAX_DEALS_SHOWN]:
-        blocks.append(_deal_block(deal))
-    if total > min(len(deals), MAX_DEALS_SHOWN):
-        shown = min(len(deals), MAX_DEALS_SHOWN)
+    blocks += [_deal_block(deal) for deal in data.deals]
+    shown = len(data.deals)
+    if data.total_deals > shown:
         blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=ngettext(
-                            "Showing your {shown} most recent deals of {total}.",
-                            "Showing your {shown} most recent deals of {total}.",
-                            total,
-                        ).format(shown=shown, total=total)
-                    )
-                ]
+            _context(
+                ngettext(
+                    "Showing your {shown} most recent deals of {total}.",
+                    "Showing your {shown} most recent deals of {total}.",
+                    data.total_deals,
+                ).format(shown=shown, total=data.total_deals)
             )
         )
+    return blocks
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    blocks: list[Block] = []
+    if data.board is not None:
+        blocks += _board(data.board)
+        blocks.append(DividerBlock())
+    own = _rep(data)
+    room = 100 - len(blocks)
+    if len(own) > room:  # a manager's own deals give way to the board, with a count
+        own = [*own[: room - 1], _context(_("More of your deals are in `/debrief`'s picker."))]
+    blocks += own
     result: dict[str, Any] = View(type="home", blocks=blocks).to_dict()
     return result

@@ -1,0 +1,154 @@
+"""Effectiveness, defined once: what counts as a call that moved a deal, and the figures built
+on it. Activity (calls debriefed) measures efficiency; effective calls measure effectiveness.
+
+Every definition here is also a sentence (`DEFINITIONS`) shown to users, so the number and the
+words can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import median
+
+from coaching.gaps import N_
+from coaching.schedule import iso_week_label
+from coaching.stalls import DealSnapshot, Reason, StallThresholds, find_stalled
+
+DEFINITIONS = {
+    "calls": N_("Calls: debriefed sales calls, by the date the call took place."),
+    "effective": N_(
+        "Effective calls: calls that qualified the buying timeline, reached the decision "
+        "authority, or set a dated next step."
+    ),
+    "qualified": N_(
+        "Qualified: the share of open deals whose latest debrief says the timeline is "
+        "qualified (or the decision authority reached)."
+    ),
+    "cadence": N_("Cadence: the median number of days between two debriefs of the same deal."),
+    "slipped": N_(
+        "Slipped: deals whose next step is overdue, that have gone quiet, or that were lost; "
+        "the others kept moving."
+    ),
+}
+
+
+def is_effective(
+    timeline_qualified: bool | None, authority_reached: bool | None, next_step_date: date | None
+) -> bool:
+    return timeline_qualified is True or authority_reached is True or next_step_date is not None
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    week: str  # ISO week label, 2026-W49
+    calls: int
+    effective: int
+
+    @property
+    def share(self) -> float | None:
+        return self.effective / self.calls if self.calls else None
+
+
+def recent_weeks(today: date, count: int) -> list[str]:
+    """The ISO week labels of the last `count` weeks, oldest first, this week last."""
+    monday = today - timedelta(days=today.weekday())
+    return [iso_week_label(monday - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
+
+
+def by_week(daily: Iterable[tuple[date, int, int]], weeks: Sequence[str]) -> list[WeekFigures]:
+    """Fold (call date, calls, effective) rows into the given weeks; empty weeks are zeros."""
+    totals = {week: [0, 0] for week in weeks}
+    for day, calls, effective in daily:
+        label = iso_week_label(day)
+        if label in totals:
+            totals[label][0] += calls
+            totals[label][1] += effective
+    return [WeekFigures(week, totals[week][0], totals[week][1]) for week in weeks]
+
+
+def median_days_between(call_dates: Mapping[int, Sequence[date]]) -> float | None:
+    """The median gap, in days, between consecutive debriefs of the same deal."""
+    gaps = [
+        (later - earlier).days
+        for dates in call_dates.values()
+        for earlier, later in zip(sorted(dates), sorted(dates)[1:], strict=False)
+    ]
+    return float(median(gaps)) if gaps else None
+
+
+@dataclass(frozen=True)
+class Qualification:
+    open_deals: int
+    timeline_qualified: int
+    authority_reached: int
+
+
+def qualification(snapshots: Iterable[DealSnapshot]) -> Qualification:
+    deals = [s for s in snapshots if s.status == "open"]
+    return Qualification(
+        len(deals),
+        sum(1 for s in deals if s.timeline_qualified is True),
+        sum(1 for s in deals if s.authority_reached is True),
+    )
+
+
+@dataclass(frozen=True)
+class StallCauses:
+    """How often the deals that slipped lacked a qualified timeline or decision authority,
+    against the deals that kept moving: the team's own evidence for what stalls its deals."""
+
+    slipped: int
+    slipped_lacking: int
+    moving: int
+    moving_lacking: int
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def slipped_share(self) -> float | None:
+        return self._share(self.slipped_lacking, self.slipped)
+
+    @property
+    def moving_share(self) -> float | None:
+        return self._share(self.moving_lacking, self.moving)
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times likelier a slipped deal was to lack qualification."""
+        slipped, moving = self.slipped_share, self.moving_share
+        if slipped is None or not moving:
+            return None
+        return slipped / moving
+
+
+def lacks_qualification(deal: DealSnapshot) -> bool:
+    return deal.timeline_qualified is not True or deal.authority_reached is not True
+
+
+def stall_causes(
+    snapshots: Iterable[DealSnapshot], today: date, thresholds: StallThresholds
+) -> StallCauses:
+    """Lost deals, and open ones gone quiet or overdue, have slipped; open deals that did
+    neither, and won deals, kept moving. A deal's answers are those of its latest debrief,
+    which for a closed deal are the answers it was closed with."""
+    deals = list(snapshots)
+    stuck = {
+        stalled.deal.deal_id
+        for stalled in find_stalled(deals, today, thresholds)
+        if {Reason.QUIET, Reason.OVERDUE} & set(stalled.reasons)
+    }
+    slipped = slipped_lacking = moving = moving_lacking = 0
+    for deal in deals:
+        went_wrong = deal.status == "lost" or (deal.status == "open" and deal.deal_id in stuck)
+        lacking = lacks_qualification(deal)
+        if went_wrong:
+            slipped += 1
+            slipped_lacking += lacking
+        else:
+            moving += 1
+            moving_lacking += lacking
+    return StallCauses(slipped, slipped_lacking, moving, moving_lacking)
