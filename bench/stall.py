@@ -58,9 +58,8 @@ from sqlalchemy import event, text
 from bench.scratch import fresh_postgres, fresh_sqlite, postgres_url
 from bench.seed import MAIN_TEAM, TODAY, Seeded, Spec, seed, verify
 from coaching.stalls import find_stalled
-from scheduling.digest import paused_gc
 from storage.db import Database
-from storage.snapshots import open_deal_snapshots
+from storage.snapshots import open_deal_snapshots, paused_gc
 
 RUNS = 3
 DEBRIEFS_PER_DEAL = 10

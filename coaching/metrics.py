@@ -14,7 +14,7 @@ from statistics import median
 
 from coaching.gaps import N_
 from coaching.schedule import iso_week_label
-from coaching.stalls import DealSnapshot, Reason, StallThresholds, find_stalled
+from coaching.stalls import DealSnapshot, Reason, StalledDeal, StallThresholds, find_stalled
 
 DEFINITIONS = {
     "calls": N_("Calls: debriefed sales calls, by the date the call took place."),
@@ -130,16 +130,19 @@ def lacks_qualification(deal: DealSnapshot) -> bool:
 
 
 def stall_causes(
-    snapshots: Iterable[DealSnapshot], today: date, thresholds: StallThresholds
+    snapshots: Iterable[DealSnapshot],
+    today: date,
+    thresholds: StallThresholds,
+    stalled: Iterable[StalledDeal] | None = None,
 ) -> StallCauses:
     """Lost deals, and open ones gone quiet or overdue, have slipped; open deals that did
     neither, and won deals, kept moving. A deal's answers are those of its latest debrief,
     which for a closed deal are the answers it was closed with."""
     deals = list(snapshots)
+    if stalled is None:  # the caller may already have the verdicts for these deals
+        stalled = find_stalled(deals, today, thresholds)
     stuck = {
-        stalled.deal.deal_id
-        for stalled in find_stalled(deals, today, thresholds)
-        if {Reason.QUIET, Reason.OVERDUE} & set(stalled.reasons)
+        item.deal.deal_id for item in stalled if {Reason.QUIET, Reason.OVERDUE} & set(item.reasons)
     }
     slipped = slipped_lacking = moving = moving_lacking = 0
     for deal in deals:

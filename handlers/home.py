@@ -39,7 +39,7 @@ from handlers.views.home import (
 from storage.db import DatabaseError
 from storage.debriefs import count_rep_open_deals, rep_open_deals
 from storage.metrics import call_dates_by_deal, daily_calls
-from storage.snapshots import open_deal_snapshots
+from storage.snapshots import open_deal_snapshots, paused_gc
 from storage.teams import list_teams
 from storage.workspace_settings import read_settings
 
@@ -48,7 +48,13 @@ CADENCE_WINDOW = timedelta(weeks=12)
 
 
 def load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
-    """Everything the Home tab shows to this person, in one session."""
+    """Everything the Home tab shows to this person (one session, a fixed number of queries),
+    built with the cyclic garbage collector paused, as the digest builds its snapshot."""
+    with paused_gc():
+        return _load_home(deps, team_id, user_id)
+
+
+def _load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
     today = deps.now().astimezone(deps.default_zone).date()
     weeks = recent_weeks(today, TREND_WEEKS)
     since = today - timedelta(weeks=TREND_WEEKS)
@@ -72,12 +78,13 @@ def load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
     mine = RepWeeks(user_id, by_week(daily.get(user_id, []), weeks))
     if teams:
         open_deals = [s for s in snapshots if s.status == "open"]
+        stalled = find_stalled(open_deals, today, thresholds)
         board = ManagerBoard(
             teams=[t.name for t in teams],
             open_deals=len(open_deals),
-            stalled=find_stalled(open_deals, today, thresholds),
+            stalled=stalled,
             reps=[RepWeeks(rep, by_week(daily.get(rep, []), weeks)) for rep in members],
-            causes=stall_causes(snapshots, today, thresholds),
+            causes=stall_causes(snapshots, today, thresholds, stalled),
             qualification=qualification(open_deals),
             cadence=median_days_between(cadence_dates),
         )

@@ -7,11 +7,8 @@ makes a second clock, a second `jobs run` or a restart a no-op.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
 
@@ -25,7 +22,7 @@ from handlers.views.digest import TeamDigest, weekly_digest
 from scheduling.common import JobReport, setting
 from scheduling.delivery import Outcome, deliver
 from storage.db import Database
-from storage.snapshots import open_deal_snapshots
+from storage.snapshots import open_deal_snapshots, paused_gc
 from storage.teams import TeamInfo, list_teams, workspaces_with_teams
 from storage.workspace_settings import read_settings
 
@@ -38,23 +35,6 @@ def _workspace_rules(
     thresholds = setting(StallThresholds.from_mapping, settings, StallThresholds(), team_id)
     schedule = setting(DigestSchedule.from_mapping, settings, DigestSchedule(), team_id)
     return thresholds, schedule
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Build a workspace's snapshot and verdicts without the cyclic garbage collector.
-
-    They are some hundred thousand small acyclic objects; with the collector on, a third of the
-    time at 100,000 deals went to full collections that freed nothing. Reference counting still
-    frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def workspace_stalls(

@@ -3,7 +3,9 @@ reads one row per deal, whatever the number of deals or debriefs."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import gc
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +13,23 @@ from sqlalchemy.orm import Session
 
 from coaching.stalls import DealSnapshot
 from storage.models import Deal, Debrief
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Build a workspace's snapshot and verdicts without the cyclic garbage collector.
+
+    They are some hundred thousand small acyclic objects; with the collector on, a third of the
+    time at 100,000 deals went to full collections that freed nothing. Reference counting still
+    frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def open_deal_snapshots(

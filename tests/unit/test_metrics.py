@@ -28,8 +28,18 @@ def deal(
     next_step: date | None = None,
 ) -> DealSnapshot:
     return DealSnapshot(
-        deal_id, f"D{deal_id}", "U1", status, None, 2, date(2026, 10, 1), last,
-        timeline, authority, None, next_step,
+        deal_id,
+        f"D{deal_id}",
+        "U1",
+        status,
+        None,
+        2,
+        date(2026, 10, 1),
+        last,
+        timeline,
+        authority,
+        None,
+        next_step,
     )
 
 
