@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from slack_sdk import WebClient
 
+from coaching.metrics import by_week, recent_weeks
 from coaching.schedule import DigestSchedule, digest_due
 from coaching.stalls import DealSnapshot, StalledDeal, StallThresholds, find_stalled
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
-from handlers.views.digest import TeamDigest, weekly_digest
+from handlers.views.digest import TeamDigest, chart_texts, weekly_digest
+from scheduling.charts import WeekShare, effective_share_chart
 from scheduling.common import JobReport, setting
 from scheduling.delivery import Outcome, deliver
-from storage.db import Database
+from storage.db import Database, DatabaseError
+from storage.metrics import daily_calls
+from storage.outbox import claim, mark_failed, mark_sent, sent_message
 from storage.snapshots import open_deal_snapshots, paused_gc
 from storage.teams import TeamInfo, list_teams, workspaces_with_teams
 from storage.workspace_settings import read_settings
@@ -103,3 +107,63 @@ def _digest_workspace(
             now=as_of,
         )
         report.add(outcome.value if outcome is not Outcome.SKIPPED else "skipped")
+        if outcome is Outcome.SENT:
+            members = sorted({rep for team in manager_teams for rep in team.members})
+            names = [team.name for team in manager_teams]
+            attach_chart(deps, client, team_id, manager, week, names, members, as_of)
+
+
+CHART_WEEKS = 8
+
+
+def attach_chart(
+    deps: Deps,
+    client: WebClient,
+    team_id: str,
+    manager: str,
+    week: str,
+    teams: list[str],
+    members: list[str],
+    as_of: datetime,
+) -> bool:
+    """Put the teams' effective-call share over eight weeks in the digest's thread.
+
+    One attempt, claimed in the outbox like any send; the digest already reads fully without
+    it, so a failure here is logged and changes nothing else.
+    """
+    key = f"digest-chart:{team_id}:{manager}:{week}"
+    try:
+        with deps.db.session() as session:
+            where = sent_message(session, f"weekly-digest:{team_id}:{manager}:{week}")
+            if (
+                where is None
+                or claim(session, key, team_id, "digest-chart", manager, as_of) is None
+            ):
+                return False
+            today = as_of.astimezone(deps.default_zone).date()
+            labels = recent_weeks(today, CHART_WEEKS)
+            daily = daily_calls(session, team_id, members, today - timedelta(weeks=CHART_WEEKS))
+        weeks = by_week((row for rows in daily.values() for row in rows), labels)
+        texts = chart_texts(teams, week)
+        png = effective_share_chart(
+            ", ".join(teams),
+            [WeekShare(w.week, w.calls, w.effective) for w in weeks],
+            texts.title,
+            texts.y_label,
+            texts.no_calls,
+        )
+        channel, ts = where
+        client.files_upload_v2(
+            channel=channel, thread_ts=ts, content=png, filename=texts.filename, title=texts.title
+        )
+    except Exception as error:
+        log.warning("digest chart not attached", extra={"key": key, "error": repr(error)})
+        try:
+            with deps.db.session() as session:
+                mark_failed(session, key, repr(error))
+        except DatabaseError:
+            pass
+        return False
+    with deps.db.session() as session:
+        mark_sent(session, key, channel, ts)
+    return True

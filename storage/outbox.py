@@ -108,3 +108,15 @@ def sent_since(
         )
         or 0
     )
+
+
+def sent_message(session: Session, key: str) -> tuple[str, str] | None:
+    """Where a sent message went: (channel id, ts), for a thread reply or a file beside it."""
+    row = session.execute(
+        select(OutboxMessage.channel_id, OutboxMessage.message_ts).where(
+            OutboxMessage.key == key, OutboxMessage.status == "sent"
+        )
+    ).one_or_none()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return str(row[0]), str(row[1])

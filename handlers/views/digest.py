@@ -196,3 +196,21 @@ def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
         budget.blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     blocks: list[dict[str, Any]] = [block.to_dict() for block in budget.blocks]
     return Rendered(text=f"{title}: {summary}", blocks=blocks)
+
+
+@dataclass(frozen=True)
+class ChartTexts:
+    title: str
+    y_label: str
+    no_calls: str
+    filename: str
+
+
+def chart_texts(teams: list[str], week: str) -> ChartTexts:
+    """The words drawn on the weekly chart, and its file's name."""
+    return ChartTexts(
+        title=_("Effective calls, last 8 weeks: {teams}").format(teams=", ".join(teams)),
+        y_label=_("Share of debriefed calls"),
+        no_calls=_("no calls"),
+        filename=f"effective-calls-{week}.png",
+    )

@@ -34,6 +34,7 @@ def test_manifest_matches_the_code() -> None:
         "im:history",
         "channels:history",
         "groups:history",
+        "files:write",
     }
     assert features["app_home"]["home_tab_enabled"] is True
 

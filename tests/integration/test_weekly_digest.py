@@ -249,3 +249,29 @@ def test_team_workspace_is_the_scope(db: Database, fake_slack: FakeSlack) -> Non
     [call] = fake_slack.calls_to("chat.postMessage")
     assert "Other Workspace Deal" not in digest_text(call)
     assert TEAM_ID
+
+
+def test_the_weekly_chart_goes_in_the_digests_thread(db: Database, fake_slack: FakeSlack) -> None:
+    seed_team_with_every_kind_of_deal(db)
+    run_digest(db, fake_slack, DUE)
+    [digest] = fake_slack.calls_to("chat.postMessage")
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert complete.params["thread_ts"] == digest.response["ts"]
+    assert complete.params["channel_id"] == digest.response["channel"]
+    file_id = complete.params["files"][0]["id"]
+    assert (fake_slack.uploaded(file_id) or b"").startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Effective calls" in complete.params["files"][0]["title"]
+    run_digest(db, fake_slack, "2026-11-30T09:45:00+00:00")
+    assert len(fake_slack.calls_to("files.completeUploadExternal")) == 1
+
+
+def test_a_failed_chart_upload_fails_nothing_else(db: Database, fake_slack: FakeSlack) -> None:
+    seed_team_with_every_kind_of_deal(db)
+    fake_slack.fail_next("files.getUploadURLExternal", status=200, error="internal_error")
+    report = run_digest(db, fake_slack, DUE)
+    assert report.outcomes["sent"] == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert fake_slack.calls_to("files.completeUploadExternal") == []
+    with db.session() as session:
+        statuses = dict(session.execute(select(OutboxMessage.kind, OutboxMessage.status)).all())
+    assert statuses == {"weekly-digest": "sent", "digest-chart": "failed"}

@@ -3,9 +3,10 @@
 Slack cannot be reached from CI, yet we want our tests to drive the *real* Bolt app and the
 *real* ``slack_sdk`` HTTP client (URL building, form vs JSON bodies, auth headers, retry
 handlers). So instead of mocking ``WebClient`` we point its ``base_url`` at this server, which
-answers the handful of Web API methods Deal Coach uses with Slack-shaped JSON, records every
-call for assertions, and can inject the failures Slack produces in real life (HTTP 429 with
-``Retry-After``, 5xx, ``ok: false`` errors, slow answers, per-channel rate limits).
+answers the handful of Web API methods Deal Coach uses with Slack-shaped JSON (plus the external
+file upload flow behind ``files_upload_v2``), records every call for assertions, and can inject
+the failures Slack produces in real life (HTTP 429 with ``Retry-After``, 5xx, ``ok: false``
+errors, slow answers, per-channel rate limits).
 
 Typical use::
 
@@ -19,6 +20,7 @@ Typical use::
 from __future__ import annotations
 
 import json
+import mimetypes
 import secrets
 import threading
 import time
@@ -42,10 +44,15 @@ APP_ID = "A0001"
 
 # Fields slack_sdk (or an app) may send as JSON *strings* inside a form body; decoding them lets
 # tests assert on structure instead of on serialised text.
-JSON_STRING_FIELDS = ("blocks", "view", "attachments", "metadata")
+JSON_STRING_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 
 # Pseudo-method under which POSTs to response_url webhooks (``/hooks/...``) are recorded.
 RESPONSE_URL_METHOD = "response_url"
+
+# Pseudo-method under which POSTs of file bytes to an upload URL (``/upload/<file id>``, handed
+# out by files.getUploadURLExternal) are recorded. Like Slack's pre-signed upload URLs, they
+# take no token.
+UPLOAD_METHOD = "upload"
 
 
 class _TsClock:
@@ -245,7 +252,10 @@ class FakeSlack:
             "users.info": self._users_info,
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
             RESPONSE_URL_METHOD: self._response_url,
+            UPLOAD_METHOD: self._upload,
         }
         self._init_state()
 
@@ -260,6 +270,9 @@ class FakeSlack:
         self._home_views: dict[str, str] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._view_counter = 0
+        self._pending_uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length
+        self._uploads: dict[str, bytes] = {}
+        self._file_counter = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -366,7 +379,7 @@ class FakeSlack:
             self._last_post_at.clear()
 
     def reset(self) -> None:
-        """Forget calls, faults, delays, rate limits, views, messages and counters (keeps users)."""
+        """Forget calls, faults, limits, delays, views, messages, uploads, counters; keep users."""
         with self._cond:
             self._init_state()
 
@@ -441,6 +454,11 @@ class FakeSlack:
             view = self._views.get(view_id)
             return None if view is None else dict(view)
 
+    def uploaded(self, file_id: str) -> bytes | None:
+        """The bytes POSTed to ``file_id``'s upload URL (None if nothing arrived for it)."""
+        with self._cond:
+            return self._uploads.get(file_id)
+
     @contextmanager
     def expect_no_calls(self, method: str) -> Iterator[None]:
         """Assert that the wrapped block causes no call (successful or not) to ``method``."""
@@ -459,10 +477,20 @@ class FakeSlack:
             method = path[len("/api/") :].strip("/")
         elif path == "/hooks" or path.startswith("/hooks/"):
             method = RESPONSE_URL_METHOD
+        elif path.startswith("/upload/"):
+            method = UPLOAD_METHOD
         else:
             return _Answer(404, b"not found", "text/plain", {}, 0.0)
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        params = _parse_params(parts.query, body, content_type)
+        if method == UPLOAD_METHOD:
+            # Raw file bytes, whatever the Content-Type says (urllib labels them as a form). They
+            # stay out of the recorded params; tests read them with ``uploaded()``.
+            params: dict[str, Any] = {
+                "file_id": path[len("/upload/") :].strip("/"),
+                "length": len(body),
+            }
+        else:
+            params = _parse_params(parts.query, body, content_type)
         if method == RESPONSE_URL_METHOD and isinstance(params.get("payload"), str):
             params = _decode_json_strings(json.loads(params["payload"]))
 
@@ -471,6 +499,8 @@ class FakeSlack:
             extra_headers: dict[str, str] = {}
             status, response = self._answer(method, params, headers, extra_headers)
             failed = status != 200 or response.get("ok") is False
+            if method == UPLOAD_METHOD and not failed:
+                self._uploads[params["file_id"]] = body
             self._calls.append(
                 Call(
                     method=method,
@@ -487,6 +517,10 @@ class FakeSlack:
         if method == RESPONSE_URL_METHOD and not failed:
             # Slack's webhook endpoints answer a bare "ok", not a Web API JSON document.
             return _Answer(200, b"ok", "text/html", extra_headers, delay)
+        if method == UPLOAD_METHOD and not failed:
+            # So does the upload endpoint: "OK - <bytes received>".
+            text = f"OK - {params['length']}".encode()
+            return _Answer(200, text, "text/plain; charset=utf-8", extra_headers, delay)
         payload = json.dumps(response).encode("utf-8")
         return _Answer(status, payload, "application/json; charset=utf-8", extra_headers, delay)
 
@@ -515,7 +549,8 @@ class FakeSlack:
         handler = self._handlers.get(method)
         if handler is None:
             return 200, _err("unknown_method")
-        if method not in ("api.test", RESPONSE_URL_METHOD) and not self._authed(headers, params):
+        unauthed = ("api.test", RESPONSE_URL_METHOD, UPLOAD_METHOD)
+        if method not in unauthed and not self._authed(headers, params):
             return 200, _err("not_authed")
         try:
             return 200, handler(params)
@@ -787,6 +822,61 @@ class FakeSlack:
         if not ids:
             return _err("users_list_not_supplied")
         return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": "D" + ids[0]}}
+
+    def _files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = params.get("filename")
+        try:
+            length = int(params.get("length", ""))
+        except (TypeError, ValueError):
+            length = -1
+        if not isinstance(filename, str) or not filename or length < 0:
+            return _err("invalid_arguments")
+        self._file_counter += 1
+        file_id = f"F{self._file_counter:08d}"
+        self._pending_uploads[file_id] = {"filename": filename, "length": length}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Only validates: _dispatch keeps the bytes once the answer is a success.
+        if params["file_id"] not in self._pending_uploads:
+            raise _HttpFault(404, "file_not_found")
+        return {"ok": True}
+
+    def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            return _err("invalid_arguments")
+        if not all(isinstance(f, dict) and isinstance(f.get("id"), str) for f in files):
+            return _err("invalid_arguments")
+        if any(f["id"] not in self._uploads for f in files):
+            return _err("file_not_found")
+        channel_id = params.get("channel_id")
+        channels = [c for c in str(params.get("channels") or "").split(",") if c]
+        if channel_id:
+            channels.insert(0, str(channel_id))
+        created = int(time.time())
+        completed = []
+        for item in files:
+            file_id = item["id"]
+            filename = str(self._pending_uploads[file_id]["filename"])
+            path = f"{file_id}/{filename}"
+            completed.append(
+                {
+                    "id": file_id,
+                    "created": created,
+                    "timestamp": created,
+                    "name": filename,
+                    "title": item.get("title") or filename,
+                    "mimetype": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+                    "user": BOT_USER_ID,
+                    "size": len(self._uploads[file_id]),
+                    "url_private": f"https://files.slack.com/files-pri/{TEAM_ID}-{path}",
+                    "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{path}",
+                    # Slack shares asynchronously; the answer lists where it was asked to go.
+                    "channels": channels,
+                }
+            )
+        return {"ok": True, "files": completed}
 
     def _response_url(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}

@@ -298,3 +298,71 @@ def test_payloads_route_through_real_bolt_app(fake: FakeSlack) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --------------------------------------------------------------------------- file uploads
+
+
+PNG = b"\x89PNG\r\n\x1a\n...png bytes..."
+
+
+def test_files_upload_v2_round_trip(fake: FakeSlack) -> None:
+    client = WebClient(base_url=fake.url, token="xoxb-1")
+    resp = client.files_upload_v2(
+        channel="D1", thread_ts="1.2", content=PNG, filename="chart.png", title="Chart"
+    )
+    assert resp["file"]["id"] == resp["files"][0]["id"]
+    file_id = resp["file"]["id"]
+    assert file_id.startswith("F") and fake.uploaded(file_id) == PNG
+    assert (resp["file"]["title"], resp["file"]["size"]) == ("Chart", len(PNG))
+
+    asked = fake.last("files.getUploadURLExternal")
+    assert asked.params["filename"] == "chart.png"
+    assert int(asked.params["length"]) == len(PNG)
+    upload = fake.last("upload")
+    assert upload.params == {"file_id": file_id, "length": len(PNG)}
+    assert upload.token is None  # upload URLs are pre-signed: no token is sent
+    done = fake.last("files.completeUploadExternal")
+    assert (done.params["channel_id"], done.params["thread_ts"]) == ("D1", "1.2")
+    assert done.params["files"] == [{"id": file_id, "title": "Chart"}]
+    assert "initial_comment" not in done.params
+    assert [c.method for c in fake.calls] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+
+    with pytest.raises(SlackApiError) as missing:
+        client.files_completeUploadExternal(files=[{"id": "F404", "title": "x"}], channel_id="D1")
+    assert missing.value.response["error"] == "file_not_found"
+
+    fake.reset()
+    assert fake.uploaded(file_id) is None
+
+
+def test_files_upload_v2_fault_injection(fake: FakeSlack) -> None:
+    client = WebClient(base_url=fake.url, token="xoxb-1")
+    fake.fail_next("files.completeUploadExternal", status=500)
+    with pytest.raises(SlackApiError) as failed:
+        client.files_upload_v2(channel="D1", content=PNG, filename="chart.png", title="Chart")
+    assert failed.value.response.status_code == 500
+    (attempt,) = fake.calls_to("files.completeUploadExternal", include_failed=True)
+    assert attempt.failed and fake.uploaded(attempt.params["files"][0]["id"]) == PNG
+
+    quick = FixedValueRetryIntervalCalculator(0.01)
+    retrying = WebClient(
+        base_url=fake.url,
+        token="xoxb-1",
+        retry_handlers=[ServerErrorRetryHandler(max_retry_count=1, interval_calculator=quick)],
+    )
+    fake.fail_next("files.completeUploadExternal", status=500)
+    assert retrying.files_upload_v2(channel="D1", content=PNG, filename="c.png")["file"]["id"]
+    statuses = [c.status for c in fake.calls_to("files.completeUploadExternal", True)]
+    assert statuses == [500, 500, 200]
+
+    # The byte upload bypasses api_call: no retry handlers, and urllib raises on a non-200.
+    fake.fail_next("upload", status=500)
+    with pytest.raises(urllib.error.HTTPError) as upload_failed:
+        retrying.files_upload_v2(channel="D1", content=PNG, filename="c.png")
+    assert upload_failed.value.code == 500
+    assert len(fake.calls_to("files.completeUploadExternal")) == 1
