@@ -237,10 +237,13 @@ def _pause_command(deps: Deps, team_id: str, user_id: str, text: str) -> str:
 
 
 def refresh_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
-    """The rep's Home tab shows the debrief they just recorded."""
+    """The rep's Home tab shows the debrief they just recorded: refreshed in the background,
+    once for a burst of debriefs."""
     from handlers.home import publish_home  # the Home builds on this module's modal
 
-    publish_home(deps, client, team_id, user_id)
+    deps.background.submit(
+        ("home", team_id, user_id), lambda: publish_home(deps, client, team_id, user_id)
+    )
 
 
 def register(app: App, deps: Deps) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -40,6 +41,44 @@ class ZoneMemory:
             self._zones.clear()
 
 
+class Coalescer:
+    """Runs background work on one thread, the latest request per key, after a short delay.
+
+    Refreshing someone's Home tab after each debrief costs queries and a Web API call; a rep
+    who records three debriefs in a minute needs one refresh, and none of it belongs on the
+    threads that acknowledge Slack's requests. Requests for the same key within `delay`
+    seconds collapse into one.
+    """
+
+    def __init__(self, delay: float = 0.5) -> None:
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pending: dict[Hashable, Callable[[], None]] = {}
+        self._thread: threading.Thread | None = None
+
+    def submit(self, key: Hashable, action: Callable[[], None]) -> None:
+        with self._lock:
+            self._pending[key] = action
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="coalescer", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(self.delay)
+            with self._lock:
+                self._wake.clear()
+                actions, self._pending = list(self._pending.values()), {}
+            for action in actions:
+                try:
+                    action()
+                except Exception:
+                    logging.getLogger(__name__).exception("background work failed")
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -50,3 +89,4 @@ class Deps:
     default_zone: ZoneInfo
     now: Callable[[], datetime] = field(default=_utcnow)
     zones: ZoneMemory = field(default_factory=ZoneMemory)
+    background: Coalescer = field(default_factory=Coalescer)

@@ -40,7 +40,7 @@ from storage.db import DatabaseError
 from storage.debriefs import count_rep_open_deals, rep_open_deals
 from storage.metrics import call_dates_by_deal, daily_calls
 from storage.snapshots import open_deal_snapshots, paused_gc
-from storage.teams import list_teams
+from storage.teams import teams_managed_by
 from storage.workspace_settings import read_settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
     with deps.db.session() as session:
         deals = rep_open_deals(session, team_id, user_id, MAX_DEALS_SHOWN)
         total = count_rep_open_deals(session, team_id, user_id)
-        teams = [t for t in list_teams(session, team_id) if user_id in t.managers]
+        teams = teams_managed_by(session, team_id, user_id)
         reps = sorted({rep for t in teams for rep in t.members} | {user_id})
         daily = daily_calls(session, team_id, reps, since)
         board = None

@@ -110,6 +110,18 @@ def list_teams(session: Session, team_id: str | None = None) -> list[TeamInfo]:
     ]
 
 
+def teams_managed_by(session: Session, team_id: str, user_id: str) -> list[TeamInfo]:
+    """The teams this person manages: one query when they manage none."""
+    pks = list(
+        session.scalars(
+            select(TeamManager.team_pk).where(
+                TeamManager.team_id == team_id, TeamManager.user_id == user_id
+            )
+        )
+    )
+    return [t for t in list_teams(session, team_id) if t.id in pks] if pks else []
+
+
 def workspaces_with_teams(session: Session) -> list[str]:
     return list(session.scalars(select(Team.team_id).distinct().order_by(Team.team_id)))
 
