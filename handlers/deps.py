@@ -56,6 +56,7 @@ class Coalescer:
         self._wake = threading.Event()
         self._pending: dict[Hashable, Callable[[], None]] = {}
         self._thread: threading.Thread | None = None
+        self._busy = False
 
     def submit(self, key: Hashable, action: Callable[[], None]) -> None:
         with self._lock:
@@ -72,11 +73,24 @@ class Coalescer:
             with self._lock:
                 self._wake.clear()
                 actions, self._pending = list(self._pending.values()), {}
+                self._busy = True
             for action in actions:
                 try:
                     action()
                 except Exception:
                     logging.getLogger(__name__).exception("background work failed")
+            with self._lock:
+                self._busy = False
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until nothing is pending or running (for an orderly stop); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending and not self._busy:
+                    return True
+            time.sleep(0.05)
+        return False
 
 
 def _utcnow() -> datetime:

@@ -150,6 +150,7 @@ def running_app(db: Database, fake_slack: FakeSlack, clock: Clock) -> Iterator[R
         )
         yield RunningApp(url, slack, fake_slack, db, clock)
     finally:
+        deps.background.drain()  # no Home refresh of this test lands in the next one
         stop()
 
 
