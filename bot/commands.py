@@ -1,0 +1,293 @@
+"""What each command of the CLI does, once its arguments are parsed (bot/cli.py parses them).
+
+Every failure an operator can cause ends as a CommandError (one line, an exit code) or a
+SettingsError, which the CLI prints without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from slack_bolt.error import BoltError
+
+from bot.settings import Settings
+from storage.db import Database, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from handlers.deps import Deps
+
+EXIT_CONFIG = 2  # bad arguments or settings (argparse uses 2 too)
+EXIT_FAILURE = 1  # the database or Slack could not be reached
+
+log = logging.getLogger("dealcoach")
+
+
+class CommandError(Exception):
+    """A one-line reason to stop, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _database(settings: Settings, *, migrated: bool = False) -> Database:
+    """The database, checked reachable; `migrated` also requires the schema to be there."""
+    db = Database(settings.database_url)
+    try:
+        db.check()
+    except DatabaseUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    if migrated and not db.has_schema():
+        raise CommandError("the database has no schema yet: run `python -m bot db upgrade` first")
+    return db
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    db = _database(settings)
+    upgrade(db)
+    print("database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.export import write_csv
+    from storage.debriefs import iter_export_rows
+
+    db = _database(settings, migrated=True)
+    if args.output is None:
+        with db.session() as session:
+            count = write_csv(iter_export_rows(session), sys.stdout)
+        sys.stdout.flush()
+    else:
+        # Written beside the target and renamed at the end: a failure leaves no half file.
+        target = Path(args.output)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("w", newline="", encoding="utf-8") as out, db.session() as session:
+                count = write_csv(iter_export_rows(session), out)
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    print(f"exported {count} debriefs", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import create_app
+    from bot.http import SlackWsgi, serve_http
+    from handlers.deps import Deps
+    from storage.migrate import upgrade
+
+    socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
+    settings.require_bot_token()
+    app_token = settings.require_app_token() if socket_mode else None
+    secret = None if socket_mode else settings.require_signing_secret()
+    db = _database(settings)
+    upgrade(db)
+    deps = Deps(db=db, default_zone=settings.zone)
+    try:
+        app = create_app(settings, deps, socket_mode=socket_mode)
+    except BoltError as exc:
+        raise CommandError(f"Slack refused the bot token: {exc}") from None
+    if not args.no_scheduler:
+        from bot.app import web_client
+        from scheduling.clock import build_scheduler
+
+        build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("connecting to Slack in Socket Mode")
+        SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
+        return 0
+    assert secret is not None
+    serve_http(SlackWsgi(app, db, secret), port=args.port or settings.port)
+    return 0
+
+
+def _deps(settings: Settings, db: Database, now: datetime | None = None) -> Deps:
+    from handlers.deps import Deps
+
+    if now is None:
+        return Deps(db=db, default_zone=settings.zone)
+    return Deps(db=db, default_zone=settings.zone, now=lambda: now)
+
+
+def _workspace(args: argparse.Namespace, settings: Settings) -> str:
+    """The Slack workspace id: --workspace, else the one the bot token belongs to."""
+    if args.workspace:
+        return str(args.workspace)
+    if not settings.slack_bot_token:
+        raise CommandError(
+            "pass --workspace T... or set SLACK_BOT_TOKEN so the workspace can be looked up",
+            EXIT_CONFIG,
+        )
+    from bot.app import web_client
+
+    identity = web_client(settings, patient=False).auth_test()
+    return str(identity["team_id"])
+
+
+def cmd_team_set(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.teams import MembersElsewhere, set_team
+
+    name = " ".join(args.name.split())
+    if not name or len(name) > 80:
+        raise CommandError("NAME must be 1 to 80 characters", EXIT_CONFIG)
+    members = [m for chunk in args.members for m in chunk.split(",") if m.strip()]
+    for user in [*args.manager, *members]:
+        if not _looks_like_user(user.strip()):
+            raise CommandError(f"not a Slack user id: {user!r} (they look like U0123ABCD)", 2)
+    if args.channel and args.channel[:1] not in ("C", "G"):
+        raise CommandError(f"not a Slack channel id: {args.channel!r} (like C0123ABCD)", 2)
+    db = _database(settings, migrated=True)
+    team_id = _workspace(args, settings)
+    try:
+        with db.session() as session:
+            team = set_team(
+                session, team_id, name, args.manager, members, args.channel, move=args.move
+            )
+    except MembersElsewhere as conflict:
+        where = ", ".join(f"{user} (in {team})" for user, team in conflict.elsewhere.items())
+        raise CommandError(
+            f"already in another team: {where}; pass --move to move them", EXIT_CONFIG
+        ) from None
+    print(
+        f"team {team.name!r}: {len(team.managers)} manager(s), {len(team.members)} rep(s), "
+        f"channel {team.channel_id or 'none'}"
+    )
+    return 0
+
+
+def _looks_like_user(user: str) -> bool:
+    """Slack user ids are U or W and upper-case letters and digits (U0123ABCD)."""
+    rest = user[1:].replace("_", "")
+    return user[:1] in ("U", "W") and rest.isascii() and rest.isalnum() and rest.upper() == rest
+
+
+def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.teams import list_teams
+
+    db = _database(settings, migrated=True)
+    with db.session() as session:
+        teams = list_teams(session, args.workspace)
+    if not teams:
+        print(
+            "no teams yet: create one with `python -m bot team set NAME --manager U... "
+            "--members U1,U2`",
+            file=sys.stderr,
+        )
+    for team in teams:
+        print(
+            f"{team.name}\tmanagers {','.join(team.managers) or '-'}\t"
+            f"members {','.join(team.members) or '-'}\tchannel {team.channel_id or '-'}"
+        )
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
+    from coaching.schedule import DigestSchedule, daily_cap
+    from coaching.stalls import StallThresholds
+    from storage.workspace_settings import read_settings, write_setting
+
+    db = _database(settings, migrated=True)
+    team_id = _workspace(args, settings)
+    with db.session() as session:
+        values = read_settings(session, team_id)
+        values[args.key] = args.value
+        try:
+            StallThresholds.from_mapping(values)
+            DigestSchedule.from_mapping(values)
+            daily_cap(values)
+        except ValueError as error:
+            raise CommandError(str(error), EXIT_CONFIG) from None
+        write_setting(session, team_id, args.key, args.value.strip())
+    print(f"{args.key} = {args.value.strip()}")
+    return 0
+
+
+def cmd_settings_list(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.workspace_settings import read_settings
+
+    db = _database(settings, migrated=True)
+    team_id = _workspace(args, settings)
+    with db.session() as session:
+        values = read_settings(session, team_id)
+    for key in SETTING_KEYS:
+        marker = "" if key in values else "  (default)"
+        print(f"{key} = {values.get(key, SETTING_DEFAULTS[key])}{marker}")
+    return 0
+
+
+SETTING_DEFAULTS = {
+    "min_debriefs": "2",
+    "grace_days": "7",
+    "quiet_days": "14",
+    "overdue_days": "3",
+    "digest_day": "mon",
+    "digest_hour": "9",
+    "work_start_hour": "9",
+    "work_end_hour": "18",
+    "daily_message_cap": "3",
+}
+SETTING_KEYS = tuple(SETTING_DEFAULTS)
+
+
+def parse_as_of(raw: str) -> datetime:
+    """ISO 8601 date or date-time; without a zone it is UTC."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or date-time: {raw!r} (e.g. 2026-12-07T09:30:00+01:00)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import web_client
+    from scheduling.clock import JOBS
+
+    settings.require_bot_token()
+    as_of = args.as_of or datetime.now(UTC)
+    db = _database(settings, migrated=True)
+    report = JOBS[args.job].run(
+        _deps(settings, db, as_of), web_client(settings, patient=True), as_of
+    )
+    print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
+    return 1 if report.outcomes.get("failed") else 0
+
+
+def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
+    from scheduling.clock import next_runs
+
+    for name, description, next_run in next_runs(datetime.now(UTC)):
+        when = next_run.isoformat() if next_run else "never"
+        print(f"{name}\tnext run {when}\t{description}")
+    return 0
+
+
+def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import web_client
+    from scheduling.clock import build_scheduler
+
+    settings.require_bot_token()
+    db = _database(settings, migrated=True)
+    scheduler = build_scheduler(
+        _deps(settings, db), web_client(settings, patient=True), blocking=True
+    )
+    log.info("clock started")
+    scheduler.start()
+    return 0

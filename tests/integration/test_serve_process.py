@@ -1,0 +1,77 @@
+"""`python -m bot serve` as an operator runs it: a real process, HTTP mode, schema brought up
+to date on start, /healthz, a signed /debrief answered, and a clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from storage.db import Database
+from tests.conftest import SIGNING_SECRET, app_env, repo_root
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SlackRequests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("serve did not become healthy")
+
+
+def test_serve_http_end_to_end(fake_slack: FakeSlack, tmp_path: Path, db: Database) -> None:
+    port = free_port()
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"  # no schema yet: serve migrates it
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
+        **app_env(db, fake_slack, DATABASE_URL=fresh),
+        "PYTHONPATH": str(repo_root()),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port), "--no-scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_healthy(url, process) == {"ok": True, "database": "ok"}
+        slack = SlackRequests(url, SIGNING_SECRET)
+        assert slack.command("/debrief", "Acme").status == 200
+        view = fake_slack.wait_for("views.open")[0].params["view"]
+        assert view["callback_id"] == "debrief"
+        assert slack.command("/debrief", "Acme", signature="v0=bad").status == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+    # One JSON line per request, and never the token.
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("msg") == "request"]
+    assert any(r["kind"] == "command" and r["detail"] == "/debrief" for r in requests)
+    assert all("ack_ms" in r for r in requests)
+    assert "xoxb-test-token" not in stderr and SIGNING_SECRET not in stderr
