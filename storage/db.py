@@ -19,12 +19,18 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached; the message is one line for an operator."""
 
 
+# How long a request waits for the database before giving up. A modal submission is saved
+# before Slack's 3-second acknowledgement, so an unreachable database must fail fast enough to
+# answer "could not save, try again" in time.
+WAIT_MS = 2000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the writer; busy_timeout makes concurrent writers wait
     # instead of failing at once; SQLite leaves foreign keys off unless asked.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={WAIT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -32,7 +38,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": WAIT_MS / 1000}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
@@ -40,8 +48,8 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,  # a connection dropped while the database was down is replaced
         pool_size=10,
         max_overflow=20,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=WAIT_MS / 1000,
+        connect_args={"connect_timeout": max(1, WAIT_MS // 1000)},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import func, select
 
@@ -191,7 +192,9 @@ def test_database_down_shows_error_and_app_recovers(running_app: RunningApp) -> 
     original = running_app.db._sessions.kw["bind"]
     running_app.db._sessions.configure(bind=broken)
     try:
+        started = time.monotonic()
         response = running_app.slack.view_submission("debrief", form(), view_id="V9")
+        assert time.monotonic() - started < 3.0  # answered inside Slack's limit
         body = response.json()
         assert body["response_action"] == "errors"
         assert "try again" in body["errors"]["deal"]
