@@ -7,19 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-
 from coaching.debrief import DebriefInput, FieldError
 from coaching.debrief_message import DebriefParseError
 from coaching.gaps import ADVICE, N_, Gap
 from coaching.i18n import _, ngettext
+from handlers.views.kit import Json, actions, button, context, section
 from handlers.views.text import escape
 
 EDIT_ACTION = "debrief_edit"
@@ -42,10 +34,6 @@ class Rendered:
 
     text: str
     blocks: list[dict[str, Any]]
-
-
-def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
 
 
 def _yes_no(value: bool | None) -> str:
@@ -77,7 +65,7 @@ def field_error_text(error: FieldError) -> str:
     return _("This value cannot be used.")
 
 
-def recorded_blocks(entry: DebriefInput, deal: str) -> list[Block]:
+def recorded_blocks(entry: DebriefInput, deal: str) -> list[Json]:
     """The debrief field by field, as the rep entered it."""
     summary = "\n".join(
         [
@@ -91,30 +79,26 @@ def recorded_blocks(entry: DebriefInput, deal: str) -> list[Block]:
             _("*Next step date:* {date}").format(date=_date(entry.next_step_date)),
         ]
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=summary))]
+    blocks = [section(summary)]
     for title, value in (
         (_("*What went well*"), entry.went_well),
         (_("*What to improve*"), entry.improve),
         (_("*Notes*"), entry.notes),
     ):
         if value:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{title}\n{escape(value)}")))
+            blocks.append(section(f"{title}\n{escape(value)}"))
     return blocks
 
 
-def gap_blocks(gaps: list[Gap]) -> list[Block]:
+def gap_blocks(gaps: list[Gap]) -> list[Json]:
     """Each gap the deal has now, with the question to ask on the next call."""
     if not gaps:
         return [
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=_(
-                            ":white_check_mark: No gaps: timeline qualified, decision authority "
-                            "reached and a dated next step."
-                        )
-                    )
-                ]
+            context(
+                _(
+                    ":white_check_mark: No gaps: timeline qualified, decision authority "
+                    "reached and a dated next step."
+                )
             )
         ]
     intro = ngettext(
@@ -130,7 +114,7 @@ def gap_blocks(gaps: list[Gap]) -> list[Block]:
                 label=_(advice.label), question=_(advice.question)
             )
         )
-    return [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    return [section("\n".join(lines))]
 
 
 def confirmation(entry: DebriefInput, deal: str, gaps: list[Gap], *, corrected: bool) -> Rendered:
@@ -139,10 +123,8 @@ def confirmation(entry: DebriefInput, deal: str, gaps: list[Gap], *, corrected: 
         headline = _(":pencil2: Debrief corrected for *{deal}*.").format(deal=escape(deal))
     else:
         headline = _(":white_check_mark: Debrief saved for *{deal}*.").format(deal=escape(deal))
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=headline))]
-    blocks += recorded_blocks(entry, deal)
-    blocks += gap_blocks(gaps)
-    return Rendered(text=headline, blocks=_dicts(blocks))
+    blocks = [section(headline), *recorded_blocks(entry, deal), *gap_blocks(gaps)]
+    return Rendered(text=headline, blocks=blocks)
 
 
 def thread_reply(entry: DebriefInput, deal: str, gaps: list[Gap], debrief_id: int) -> Rendered:
@@ -150,18 +132,13 @@ def thread_reply(entry: DebriefInput, deal: str, gaps: list[Gap], debrief_id: in
     headline = _(
         ":white_check_mark: Recorded a debrief for *{deal}*. Here is what I understood:"
     ).format(deal=escape(deal))
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=headline))]
-    blocks += recorded_blocks(entry, deal)
-    blocks += gap_blocks(gaps)
-    blocks.append(
-        ActionsBlock(
-            block_id="debrief_actions",
-            elements=[
-                ButtonElement(action_id=EDIT_ACTION, text=_("Correct it"), value=str(debrief_id))
-            ],
-        )
-    )
-    return Rendered(text=headline, blocks=_dicts(blocks))
+    blocks = [
+        section(headline),
+        *recorded_blocks(entry, deal),
+        *gap_blocks(gaps),
+        actions("debrief_actions", button(EDIT_ACTION, _("Correct it"), str(debrief_id))),
+    ]
+    return Rendered(text=headline, blocks=blocks)
 
 
 def message_format() -> str:
@@ -199,11 +176,7 @@ def not_recorded(problems: list[str]) -> Rendered:
     headline = _(":warning: I did not record this debrief:")
     body = "\n".join([headline, *(f"• {problem}" for problem in problems)])
     help_text = _("Fix the message and post it again, in this form:") + "\n" + message_format()
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=body)),
-        SectionBlock(text=MarkdownTextObject(text=help_text)),
-    ]
-    return Rendered(text=headline, blocks=_dicts(blocks))
+    return Rendered(text=headline, blocks=[section(body), section(help_text)])
 
 
 def parse_failed(error: DebriefParseError) -> Rendered:
@@ -222,7 +195,7 @@ def invalid_entry(errors: list[FieldError]) -> Rendered:
 
 def not_saved() -> Rendered:
     text = _(":warning: I could not save this debrief just now. Post it again in a minute.")
-    return Rendered(text=text, blocks=_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))
+    return Rendered(text=text, blocks=[section(text)])
 
 
 def command_help() -> str:

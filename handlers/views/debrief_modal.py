@@ -1,7 +1,8 @@
 """The debrief modal: the same form for a new debrief, a prefilled one and a correction.
 
 Block ids are fixed by the interface contract (acceptance tests and integrations read them);
-each input's action_id repeats its block_id so that state is `values[block][block]`.
+each input's action_id repeats its block_id so that state is `values[block][block]`. Built as
+plain dicts (handlers/views/kit.py): it is on every /debrief's path.
 """
 
 from __future__ import annotations
@@ -11,21 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    CheckboxesElement,
-    ContextBlock,
-    DatePickerElement,
-    ExternalDataSelectElement,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    RadioButtonsElement,
-)
-from slack_sdk.models.views import View
-
 from coaching.debrief import MAX_DEAL_NAME, MAX_LONG_TEXT, MAX_NEXT_STEP
 from coaching.i18n import _
+from handlers.views.kit import Json, context, input_block, modal, option, plain
 from handlers.views.text import clip
 
 CALLBACK_ID = "debrief"
@@ -52,32 +41,30 @@ class ModalPrefill:
     debrief_id: int | None = None
 
 
-def new_deal_option(name: str) -> Option:
+def new_deal_option(name: str) -> Json:
     label = _("Create new deal: {name}").format(name=name)
-    return Option(value=NEW_DEAL_PREFIX + name, text=clip(label, OPTION_TEXT_LIMIT))
+    return option(NEW_DEAL_PREFIX + name, clip(label, OPTION_TEXT_LIMIT))
 
 
-def deal_option(deal_id: int, name: str) -> Option:
-    return Option(value=f"{DEAL_PREFIX}{deal_id}", text=clip(name, OPTION_TEXT_LIMIT))
+def deal_option(deal_id: int, name: str) -> Json:
+    return option(f"{DEAL_PREFIX}{deal_id}", clip(name, OPTION_TEXT_LIMIT))
 
 
-def deal_options(typed: str, deals: list[tuple[int, str]], typed_is_existing: bool) -> list[Any]:
+def deal_options(typed: str, deals: list[tuple[int, str]], typed_is_existing: bool) -> list[Json]:
     """Options for the deal picker: the rep's matching deals, then "create new" for the text."""
-    options = [deal_option(deal_id, name).to_dict() for deal_id, name in deals]
+    options = [deal_option(deal_id, name) for deal_id, name in deals]
     name = " ".join(typed.split())
     if name and not typed_is_existing and len(name) <= MAX_DEAL_NAME:
-        options.append(new_deal_option(name).to_dict())
+        options.append(new_deal_option(name))
     return options[:100]
 
 
-def _yes_no(block_id: str, label: str, yes: str, no: str, value: bool | None) -> InputBlock:
-    options = [Option(value="yes", text=yes), Option(value="no", text=no)]
-    initial = None if value is None else options[0 if value else 1]
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        element=RadioButtonsElement(action_id=block_id, options=options, initial_option=initial),
-    )
+def _yes_no(block_id: str, label: str, yes: str, no: str, value: bool | None) -> Json:
+    options = [option("yes", yes), option("no", no)]
+    element: Json = {"type": "radio_buttons", "action_id": block_id, "options": options}
+    if value is not None:
+        element["initial_option"] = options[0 if value else 1]
+    return input_block(block_id, label, element)
 
 
 def _text(
@@ -89,72 +76,68 @@ def _text(
     multiline: bool = False,
     optional: bool = True,
     placeholder: str | None = None,
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=block_id,
-            initial_value=value or None,
-            multiline=multiline,
-            max_length=limit,
-            placeholder=placeholder,
-        ),
-    )
+) -> Json:
+    element: Json = {
+        "type": "plain_text_input",
+        "action_id": block_id,
+        "multiline": multiline,
+        "max_length": limit,
+    }
+    if value:
+        element["initial_value"] = value
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    return input_block(block_id, label, element, optional=optional)
 
 
-def _date(block_id: str, label: str, value: date | None, *, optional: bool) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        optional=optional,
-        element=DatePickerElement(
-            action_id=block_id, initial_date=value.isoformat() if value else None
-        ),
-    )
+def _date(block_id: str, label: str, value: date | None, *, optional: bool) -> Json:
+    element: Json = {"type": "datepicker", "action_id": block_id}
+    if value:
+        element["initial_date"] = value.isoformat()
+    return input_block(block_id, label, element, optional=optional)
 
 
-def _coaching(requested: bool) -> InputBlock:
-    option = Option(value="yes", text=_("I'd like coaching on this deal"))
-    return InputBlock(
-        block_id="coaching",
-        label=_("Coaching"),
+def _coaching(requested: bool) -> Json:
+    choice = option("yes", _("I'd like coaching on this deal"))
+    element: Json = {"type": "checkboxes", "action_id": "coaching", "options": [choice]}
+    if requested:
+        element["initial_options"] = [choice]
+    return input_block(
+        "coaching",
+        _("Coaching"),
+        element,
         optional=True,
-        element=CheckboxesElement(
-            action_id="coaching",
-            options=[option],
-            initial_options=[option] if requested else None,
-        ),
         hint=_("Your manager gets this debrief and can schedule a session with you."),
     )
 
 
-def _deal_initial(prefill: ModalPrefill) -> Option | None:
+def _deal_initial(prefill: ModalPrefill) -> Json | None:
     if prefill.deal_id is not None and prefill.deal:
         return deal_option(prefill.deal_id, prefill.deal)
     if prefill.deal:
         name = clip(" ".join(prefill.deal.split()), MAX_DEAL_NAME)
-        return Option(value=NEW_DEAL_PREFIX + name, text=clip(name, OPTION_TEXT_LIMIT))
+        return option(NEW_DEAL_PREFIX + name, clip(name, OPTION_TEXT_LIMIT))
     return None
 
 
-def debrief_modal(
-    prefill: ModalPrefill, today: date, private_metadata: dict[str, Any]
-) -> dict[str, Any]:
+def debrief_modal(prefill: ModalPrefill, today: date, private_metadata: dict[str, Any]) -> Json:
     """The modal as `views.open` wants it."""
     correcting = prefill.debrief_id is not None
+    deal: Json = {
+        "type": "external_select",
+        "action_id": "deal",
+        "placeholder": plain(_("Acme Corp")),
+        "min_query_length": 0,
+    }
+    initial = _deal_initial(prefill)
+    if initial is not None:
+        deal["initial_option"] = initial
     blocks = [
-        InputBlock(
-            block_id="deal",
-            label=_("Deal or account"),
+        input_block(
+            "deal",
+            _("Deal or account"),
+            deal,
             hint=_("Start typing: pick one of your deals, or create a new one."),
-            element=ExternalDataSelectElement(
-                action_id="deal",
-                placeholder=_("Acme Corp"),
-                min_query_length=0,
-                initial_option=_deal_initial(prefill),
-            ),
         ),
         _date("call_date", _("When was the call?"), prefill.call_date or today, optional=False),
         _yes_no(
@@ -184,25 +167,18 @@ def debrief_modal(
         _text("improve", _("What to improve"), prefill.improve, MAX_LONG_TEXT, multiline=True),
         _text("notes", _("Other notes"), prefill.notes, MAX_LONG_TEXT, multiline=True),
         _coaching(prefill.coaching_requested),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=_(
-                        "A call moves a deal when it qualifies the timeline, reaches the "
-                        "decision authority, or sets a dated next step."
-                    )
-                )
-            ]
+        context(
+            _(
+                "A call moves a deal when it qualifies the timeline, reaches the "
+                "decision authority, or sets a dated next step."
+            )
         ),
     ]
-    view = View(
-        type="modal",
-        callback_id=CALLBACK_ID,
-        title=_("Correct debrief") if correcting else _("Debrief a call"),
-        submit=_("Save"),
-        close=_("Cancel"),
-        private_metadata=json.dumps(private_metadata, separators=(",", ":")),
-        blocks=blocks,
+    return modal(
+        CALLBACK_ID,
+        _("Correct debrief") if correcting else _("Debrief a call"),
+        _("Save"),
+        _("Cancel"),
+        json.dumps(private_metadata, separators=(",", ":")),
+        blocks,
     )
-    result: dict[str, Any] = view.to_dict()
-    return result
