@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.orm import Session
 
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
@@ -38,9 +38,17 @@ class Recorded:
     answers: LatestAnswers | None = None  # what stands for the deal now, when known
 
 
-def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> Deal:
+@dataclass(frozen=True)
+class DealRow:
+    id: int
+    name: str
+
+
+def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> DealRow:
     """The deal of that name in the workspace, created (owned by this rep) on first mention;
-    either way marked as just touched. One statement: an upsert that returns the row.
+    either way marked as just touched. One statement: an upsert that returns the row (run on
+    the session's connection: this is every submission's path, and the ORM layer would cost
+    more than the statement).
 
     Two reps naming a new deal at once both end up on the same row: the unique key decides,
     and the owner stays whoever was first.
@@ -58,11 +66,34 @@ def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id:
     statement = statement.on_conflict_do_update(
         index_elements=["team_id", "name_key"],
         set_={"updated_at": statement.excluded.updated_at},
-    ).returning(Deal)
-    deal: Deal = session.scalars(
-        select(Deal).from_statement(statement), execution_options={"populate_existing": True}
-    ).one()
-    return deal
+    ).returning(DEAL_TABLE.c.id, DEAL_TABLE.c.name)
+    row = session.connection().execute(statement).one()
+    return DealRow(int(row[0]), str(row[1]))
+
+
+def add_to_summary(session: Session, deal_id: int, debrief_id: int, call_date: date) -> int:
+    """Count a newly recorded debrief into its deal's summary; returns the deal's latest
+    debrief id. Every right-hand side reads the row as it was (SQL evaluates SET from the old
+    row), and the deal's row is locked since this transaction's upsert: no lost update."""
+    newest = (DEAL_TABLE.c.last_call.is_(None)) | (DEAL_TABLE.c.last_call <= call_date)
+    statement = (
+        update(DEAL_TABLE)
+        .where(DEAL_TABLE.c.id == deal_id)
+        .values(
+            debrief_count=DEAL_TABLE.c.debrief_count + 1,
+            first_call=case(
+                (
+                    (DEAL_TABLE.c.first_call.is_(None)) | (DEAL_TABLE.c.first_call > call_date),
+                    call_date,
+                ),
+                else_=DEAL_TABLE.c.first_call,
+            ),
+            last_call=case((newest, call_date), else_=DEAL_TABLE.c.last_call),
+            latest_debrief_id=case((newest, debrief_id), else_=DEAL_TABLE.c.latest_debrief_id),
+        )
+        .returning(DEAL_TABLE.c.latest_debrief_id)
+    )
+    return int(session.connection().execute(statement).scalar_one())
 
 
 def refresh_summary(session: Session, deal_id: int) -> int | None:
@@ -139,7 +170,7 @@ def record_debrief(
         ["team_id", "delivery_key"],
     )
     if new_id is not None:
-        latest = refresh_summary(session, deal.id)
+        latest = add_to_summary(session, deal.id, int(new_id), entry.call_date)
         answers = _answers(entry) if latest == new_id else None
         return Recorded(int(new_id), deal.id, deal.name, created=True, answers=answers)
     existing = session.execute(

@@ -27,4 +27,4 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: 
         .on_conflict_do_nothing(index_elements=keys)
         .returning(*table.primary_key.columns)
     )
-    return session.execute(statement).scalar()
+    return session.connection().execute(statement).scalar()

@@ -95,3 +95,34 @@ def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
         pass
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Deal)) == 0
+
+
+def test_the_deal_summary_matches_its_debriefs_in_any_order(db: Database) -> None:
+    """Debriefs recorded out of call order, with shared dates, and one corrected to another
+    deal: each deal's summary equals what its debriefs say."""
+    import random
+
+    from storage.debriefs import refresh_summary, update_debrief
+
+    rnd = random.Random(7)
+    with db.session() as session:
+        ids = []
+        for i in range(60):
+            day = rnd.randint(1, 20)
+            recorded = record_debrief(
+                session, "T1", "U1", _entry(f"Deal {i % 4}", day=day), Delivery("modal", f"v{i}")
+            )
+            ids.append(recorded.debrief_id)
+        moved = update_debrief(session, "T1", "U1", ids[0], _entry("Deal 9", day=25))
+        assert moved is not None
+    with db.session() as session:
+        for deal in session.scalars(select(Deal)):
+            rows = session.execute(
+                select(Debrief.id, Debrief.call_date).where(Debrief.deal_id == deal.id)
+            ).all()
+            latest = max(rows, key=lambda r: (r[1], r[0]))
+            assert deal.debrief_count == len(rows)
+            assert deal.first_call == min(r[1] for r in rows)
+            assert deal.last_call == latest[1]
+            assert deal.latest_debrief_id == latest[0]
+            assert refresh_summary(session, deal.id) == latest[0]
