@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from operator import attrgetter
 
 from coaching.gaps import N_
 
@@ -270,14 +269,6 @@ def stalls_of(
     return _Rules(today, thresholds).stalls(deal)
 
 
-_BY_DEAL_ID = attrgetter("deal.deal_id")
-_BY_DAYS_SINCE_LAST_CALL = attrgetter("days_since_last_call")
-
-
-def _by_name(stalled: StalledDeal) -> str:
-    return stalled.deal.name.casefold()
-
-
 def find_stalled(
     deals: Iterable[DealSnapshot],
     today: date,
@@ -301,10 +292,32 @@ def find_stalled(
             unqualified.append(stalled)
         else:
             qualified.append(stalled)
-    # Stable sorts from the last tie-breaker to the first: no key tuples to allocate.
-    for group in (unqualified, qualified):
-        group.sort(key=_BY_DEAL_ID)
-        group.sort(key=_by_name)
-        group.sort(key=_BY_DAYS_SINCE_LAST_CALL, reverse=True)
-    unqualified.extend(qualified)
-    return unqualified
+    return _most_days_first(unqualified) + _most_days_first(qualified)
+
+
+def _name_then_id(stalled: StalledDeal) -> tuple[str, int]:
+    return stalled.deal.name.casefold(), stalled.deal.deal_id
+
+
+def _most_days_first(group: list[StalledDeal]) -> list[StalledDeal]:
+    """Order by days since the latest call (most first), then name, then id.
+
+    Days take a few hundred values at most, so deals are bucketed by them and only each small
+    bucket is sorted by name: the time grows linearly with the number of deals, where one sort
+    of the whole list grows as n log n.
+    """
+    buckets: dict[int, list[StalledDeal]] = {}
+    for stalled in group:
+        days = stalled.days_since_last_call
+        bucket = buckets.get(days)
+        if bucket is None:
+            buckets[days] = [stalled]
+        else:
+            bucket.append(stalled)
+    ordered: list[StalledDeal] = []
+    for days in sorted(buckets, reverse=True):
+        bucket = buckets[days]
+        if len(bucket) > 1:
+            bucket.sort(key=_name_then_id)
+        ordered.extend(bucket)
+    return ordered
