@@ -102,6 +102,8 @@ def register(app: App, deps: Deps) -> None:
             _reply(client, body, views.update_already_requested(deal.name, deal.owner_user_id))
         elif outcome is Outcome.SENT:
             _reply(client, body, views.update_requested(deal.name, deal.owner_user_id))
+        else:
+            _reply(client, body, views.update_not_sent(deal.owner_user_id))
 
     def close_deal(body: dict[str, Any], client: WebClient, outcome: str) -> None:
         deal = managed_deal(body, client)

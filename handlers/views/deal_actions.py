@@ -48,6 +48,14 @@ def update_requested(deal: str, rep: str) -> Rendered:
     )
 
 
+def update_not_sent(rep: str) -> Rendered:
+    return _section(
+        _(
+            ":warning: Slack did not take the message to <@{rep}> just now; try again in a minute."
+        ).format(rep=rep)
+    )
+
+
 def update_already_requested(deal: str, rep: str) -> Rendered:
     return _section(
         _("You already asked <@{rep}> about *{deal}* today.").format(rep=rep, deal=escape(deal))

@@ -126,3 +126,14 @@ def test_forged_and_foreign_clicks_change_nothing(running_app: RunningApp) -> No
     )
     running_app.fake.wait_for("chat.postEphemeral", count=7)
     assert running_app.fake.calls_to("views.open") == []
+
+
+def test_ask_for_update_says_so_when_slack_refuses(running_app: RunningApp) -> None:
+    deal_id = setup_stalled_deal(running_app)
+    running_app.fake.fail_next("chat.postMessage", status=200, error="internal_error")
+    click(running_app, "digest_ask_update", deal_id)
+    reply = running_app.fake.wait_for("chat.postMessage")[0]
+    assert "try again in a minute" in reply.params["text"]
+    click(running_app, "digest_ask_update", deal_id)  # the retry goes through
+    calls = running_app.fake.wait_for("chat.postMessage", count=3)
+    assert any(c.params["channel"] == "U_REP1" for c in calls)
