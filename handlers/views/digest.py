@@ -103,13 +103,17 @@ def summary_line(open_deals: int, stalled: list[StalledDeal]) -> str:
             open_deals,
         ).format(open=open_deals)
     lacking = sum(1 for s in stalled if s.lacks_qualification)
-    return ngettext(
-        "{stuck} of {open} open deals is stuck; {lacking} of them lack a qualified timeline "
-        "or decision authority.",
-        "{stuck} of {open} open deals are stuck; {lacking} of them lack a qualified timeline "
-        "or decision authority.",
+    stuck = ngettext(
+        "{stuck} of {open} open deals is stuck",
+        "{stuck} of {open} open deals are stuck",
         len(stalled),
-    ).format(stuck=len(stalled), open=open_deals, lacking=lacking)
+    ).format(stuck=len(stalled), open=open_deals)
+    why = ngettext(
+        "{lacking} of them lacks a qualified timeline or decision authority.",
+        "{lacking} of them lack a qualified timeline or decision authority.",
+        lacking,
+    ).format(lacking=lacking)
+    return _("{stuck}; {why}").format(stuck=stuck, why=why)
 
 
 class _Budget:

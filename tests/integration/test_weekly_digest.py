@@ -50,7 +50,7 @@ def test_digest_lists_stalled_deals_with_reasons_and_questions(
     [call] = fake_slack.calls_to("chat.postMessage")
     assert call.params["channel"] == "U_MGR"
     text = digest_text(call)
-    assert "3 of 4 open deals are stuck; 1 of them lack a qualified timeline" in text
+    assert "3 of 4 open deals are stuck; 1 of them lacks a qualified timeline" in text
     assert "Timeline Co" in text and "<@U_REP1>" in text and "timeline" in text
     assert "Quiet Inc" in text and "quiet for 20 days" in text
     assert "Overdue LLC" in text and "overdue by 4 days" in text
