@@ -41,14 +41,25 @@ def web_client(settings: Settings, *, patient: bool) -> WebClient:
     )
 
 
+class _ExpectedTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the client
+    we hand it takes priority, which is the point: that notice would only puzzle operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool) -> App:
     """Build the app; calls Slack's auth.test once, so a wrong token fails here, at start."""
+    bolt_log = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _ExpectedTokenNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_ExpectedTokenNotice())
     app = App(
         client=web_client(settings, patient=False),
         signing_secret=None if socket_mode else settings.require_signing_secret(),
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        logger=logging.getLogger("slack_bolt.App"),
+        logger=bolt_log,
     )
     app.use(log_request)
 

@@ -75,3 +75,29 @@ def test_serve_http_end_to_end(fake_slack: FakeSlack, tmp_path: Path, db: Databa
     assert any(r["kind"] == "command" and r["detail"] == "/debrief" for r in requests)
     assert all("ack_ms" in r for r in requests)
     assert "xoxb-test-token" not in stderr and SIGNING_SECRET not in stderr
+
+
+def test_socket_mode_that_slack_refuses_is_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """With SLACK_APP_TOKEN set, serve asks Slack (at SLACK_API_URL) for a WebSocket URL; a
+    refusal ends the process with one line, not a traceback."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_APP_TOKEN": "xapp-test-token",
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "PYTHONPATH": str(repo_root()),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--no-scheduler"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("dealcoach: error")]
+    assert errors == ["dealcoach: error: Slack answered 'unknown_method'"]
+    assert "Traceback" not in result.stderr and "xapp-test-token" not in result.stderr
+    assert fake_slack.calls_to("apps.connections.open", include_failed=True)
