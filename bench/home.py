@@ -27,7 +27,7 @@ from sqlalchemy import event, select
 from bench.scratch import fresh_postgres, fresh_sqlite, postgres_url
 from bench.seed import MAIN_TEAM, TODAY, Spec, seed
 from handlers.deps import Deps
-from handlers.home import load_home
+from handlers.home_tab import load_home
 from handlers.views.home import home_view
 from storage.db import Database
 from storage.models import Deal

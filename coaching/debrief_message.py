@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from coaching.debrief import DebriefInput
+
 # First non-empty line: the word "debrief" (any case, a whole word), an
 # optional ":" / "-" / en dash / em dash, then the deal name.
 _HEADER = re.compile(
@@ -69,6 +71,20 @@ class ParsedDebrief:
     went_well: str | None
     improve: str | None
     notes: str | None
+
+    def as_entry(self, posted_on: date) -> DebriefInput:
+        """The debrief to validate and store; a call date not given is the posting day."""
+        return DebriefInput(
+            deal=self.deal,
+            call_date=self.call_date or posted_on,
+            timeline_qualified=self.timeline_qualified,
+            authority_reached=self.authority_reached,
+            next_step=self.next_step,
+            next_step_date=self.next_step_date,
+            went_well=self.went_well,
+            improve=self.improve,
+            notes=self.notes,
+        )
 
 
 class DebriefParseError(ValueError):

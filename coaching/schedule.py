@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -75,16 +75,6 @@ def digest_due(now: datetime, zone: ZoneInfo, schedule: DigestSchedule) -> str |
     if local < moment or not schedule.hours.contains(local):
         return None
     return f"{year}-W{week:02d}"
-
-
-def next_working_moment(now: datetime, zone: ZoneInfo, hours: WorkingHours) -> datetime:
-    """The first moment at or after `now` inside working hours, in `zone`."""
-    local = now.astimezone(zone)
-    for _ in range(8 * 24):
-        if hours.contains(local):
-            return local
-        local = (local + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    return local
 
 
 DEFAULT_DAILY_CAP = 3

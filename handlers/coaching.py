@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
+from handlers.payloads import action_id_value, refuse
 from handlers.views import coaching as views
 from handlers.views.deal_actions import not_allowed
 from storage.coaching import get_session, schedule_session, set_pause
@@ -26,19 +27,16 @@ def register(app: App, deps: Deps) -> None:
     def schedule_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        raw = str((body.get("actions") or [{}])[0].get("value") or "")
-        item = None
-        if raw.isdigit():
+        session_id, item = action_id_value(body), None
+        if session_id is not None:
             with deps.db.session() as session:
-                item = get_session(session, team_id, int(raw))
+                item = get_session(session, team_id, session_id)
                 if item is not None and not manages_rep(
                     session, team_id, user_id, item.rep_user_id
                 ):
                     item = None
         if item is None:
-            channel = (body.get("channel") or {}).get("id")
-            if channel:
-                client.chat_postEphemeral(channel=channel, user=user_id, text=not_allowed())
+            refuse(client, body, not_allowed())
             return
         client.views_open(
             trigger_id=body["trigger_id"],

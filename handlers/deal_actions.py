@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from coaching.gaps import gaps_of
 from handlers.debrief_modal import open_modal
 from handlers.deps import Deps
+from handlers.payloads import action_id_value, refuse
 from handlers.views import deal_actions as views
 from handlers.views.debrief_messages import Rendered
 from handlers.views.debrief_modal import ModalPrefill
@@ -32,11 +33,6 @@ log = logging.getLogger(__name__)
 SNOOZE_DAYS = 7
 
 
-def _deal_id(body: dict[str, Any]) -> int | None:
-    raw = str((body.get("actions") or [{}])[0].get("value") or "")
-    return int(raw) if raw.isdigit() else None
-
-
 def _reply(client: WebClient, body: dict[str, Any], message: Rendered) -> None:
     """In the thread of the message whose button was clicked (the digest DM)."""
     channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
@@ -48,21 +44,15 @@ def _reply(client: WebClient, body: dict[str, Any], message: Rendered) -> None:
     )
 
 
-def _refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
-    channel = (body.get("channel") or {}).get("id")
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
-
-
 def register(app: App, deps: Deps) -> None:
     def managed_deal(body: dict[str, Any], client: WebClient) -> DealRef | None:
-        team_id, user_id, deal_id = body["team"]["id"], body["user"]["id"], _deal_id(body)
+        team_id, user_id, deal_id = body["team"]["id"], body["user"]["id"], action_id_value(body)
         if deal_id is not None:
             with deps.db.session() as session:
                 deal = get_deal(session, team_id, deal_id)
                 if deal is not None and manages_rep(session, team_id, user_id, deal.owner_user_id):
                     return deal
-        _refuse(client, body, views.not_allowed())
+        refuse(client, body, views.not_allowed())
         return None
 
     @app.action(SNOOZE_ACTION)
@@ -139,13 +129,13 @@ def register(app: App, deps: Deps) -> None:
         close_deal(body, client, "lost")
 
     def owned_deal(body: dict[str, Any], client: WebClient) -> DealRef | None:
-        team_id, user_id, deal_id = body["team"]["id"], body["user"]["id"], _deal_id(body)
+        team_id, user_id, deal_id = body["team"]["id"], body["user"]["id"], action_id_value(body)
         if deal_id is not None:
             with deps.db.session() as session:
                 deal = get_deal(session, team_id, deal_id)
             if deal is not None and deal.owner_user_id == user_id:
                 return deal
-        _refuse(client, body, views.not_your_deal())
+        refuse(client, body, views.not_your_deal())
         return None
 
     @app.action(views.DEBRIEF_DEAL_ACTION)

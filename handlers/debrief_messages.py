@@ -15,11 +15,11 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 
-from coaching.debrief import DebriefInput, validate
+from coaching.debrief import validate
 from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
 from coaching.gaps import gaps_of
-from handlers.debrief_modal import refresh_home
 from handlers.deps import Deps
+from handlers.home_tab import refresh_home
 from handlers.timezones import fetch_zone
 from handlers.views.debrief_messages import (
     Rendered,
@@ -69,17 +69,7 @@ def handle_post_call_message(
     zone = fetch_zone(deps, client, team_id, user_id)
     posted_on = datetime.fromtimestamp(float(event["ts"]), UTC).astimezone(zone).date()
     today = max(posted_on, deps.now().astimezone(zone).date())
-    entry = DebriefInput(
-        deal=parsed.deal,
-        call_date=parsed.call_date or posted_on,
-        timeline_qualified=parsed.timeline_qualified,
-        authority_reached=parsed.authority_reached,
-        next_step=parsed.next_step,
-        next_step_date=parsed.next_step_date,
-        went_well=parsed.went_well,
-        improve=parsed.improve,
-        notes=parsed.notes,
-    )
+    entry = parsed.as_entry(posted_on)
     errors = validate(entry, today)
     if errors:
         if not retried:

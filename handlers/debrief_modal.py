@@ -34,7 +34,9 @@ from coaching.debrief_message import (
 )
 from coaching.gaps import Gap, gaps_of
 from handlers.deps import Deps
+from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
+from handlers.payloads import action_id_value, refuse
 from handlers.timezones import cached_zone, fetch_zone
 from handlers.views.coaching import (
     coaching_request,
@@ -236,16 +238,6 @@ def _pause_command(deps: Deps, team_id: str, user_id: str, text: str) -> str:
     return pause_usage()
 
 
-def refresh_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
-    """The rep's Home tab shows the debrief they just recorded: refreshed in the background,
-    once for a burst of debriefs."""
-    from handlers.home import publish_home  # the Home builds on this module's modal
-
-    deps.background.submit(
-        ("home", team_id, user_id), lambda: publish_home(deps, client, team_id, user_id)
-    )
-
-
 def register(app: App, deps: Deps) -> None:
     @app.command("/debrief")
     def debrief_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -281,19 +273,12 @@ def register(app: App, deps: Deps) -> None:
     def correct_debrief(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        raw = str((body.get("actions") or [{}])[0].get("value") or "")
-        found = None
-        if raw.isdigit():
+        debrief_id, found = action_id_value(body), None
+        if debrief_id is not None:
             with deps.db.session() as session:
-                found = get_rep_debrief(session, team_id, user_id, int(raw))
+                found = get_rep_debrief(session, team_id, user_id, debrief_id)
         if found is None:
-            channel = (body.get("channel") or {}).get("id")
-            if channel:
-                client.chat_postEphemeral(
-                    channel=channel,
-                    user=user_id,
-                    text=field_error_text(FieldError("deal", "not_yours")),
-                )
+            refuse(client, body, field_error_text(FieldError("deal", "not_yours")))
             return
         debrief, deal_name = found
         prefill = ModalPrefill(

@@ -36,10 +36,6 @@ class ZoneMemory:
                 self._zones.clear()
             self._zones[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, zone)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._zones.clear()
-
 
 class Coalescer:
     """Runs background work on one thread, the latest request per key, after a short delay.

@@ -1,103 +1,18 @@
-"""The Home tab, published fresh when a person opens it and after each debrief they record.
-
-A rep sees their own open deals and their week; a manager also sees their teams' board. What
-a person sees is decided here, from who they are: nobody's Home shows another rep's deals
-unless they manage that rep.
-"""
+"""The Home tab's listeners: publish it when opened, and its "Debrief a call" button."""
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from coaching.metrics import (
-    by_week,
-    median_days_between,
-    qualification,
-    recent_weeks,
-    stall_causes,
-)
-from coaching.stalls import StallThresholds, find_stalled
 from handlers.debrief_modal import open_modal
 from handlers.deps import Deps
+from handlers.home_tab import publish_home
 from handlers.views.debrief_modal import ModalPrefill
-from handlers.views.home import (
-    HOME_DEBRIEF_ACTION,
-    MAX_DEALS_SHOWN,
-    TREND_WEEKS,
-    HomeData,
-    ManagerBoard,
-    RepWeeks,
-    home_view,
-)
-from storage.db import DatabaseError
-from storage.debriefs import count_rep_open_deals, rep_open_deals
-from storage.metrics import call_dates_by_deal, daily_calls
-from storage.snapshots import open_deal_snapshots, paused_gc
-from storage.teams import teams_managed_by
-from storage.workspace_settings import read_settings
-
-log = logging.getLogger(__name__)
-CADENCE_WINDOW = timedelta(weeks=12)
-
-
-def load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
-    """Everything the Home tab shows to this person (one session, a fixed number of queries),
-    built with the cyclic garbage collector paused, as the digest builds its snapshot."""
-    with paused_gc():
-        return _load_home(deps, team_id, user_id)
-
-
-def _load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
-    today = deps.now().astimezone(deps.default_zone).date()
-    weeks = recent_weeks(today, TREND_WEEKS)
-    since = today - timedelta(weeks=TREND_WEEKS)
-    with deps.db.session() as session:
-        deals = rep_open_deals(session, team_id, user_id, MAX_DEALS_SHOWN)
-        total = count_rep_open_deals(session, team_id, user_id)
-        teams = teams_managed_by(session, team_id, user_id)
-        reps = sorted({rep for t in teams for rep in t.members} | {user_id})
-        daily = daily_calls(session, team_id, reps, since)
-        board = None
-        if teams:
-            members = sorted({rep for t in teams for rep in t.members})
-            snapshots = open_deal_snapshots(
-                session, team_id, statuses=("open", "won", "lost"), owners=members
-            )
-            cadence_dates = call_dates_by_deal(session, team_id, members, today - CADENCE_WINDOW)
-            try:
-                thresholds = StallThresholds.from_mapping(read_settings(session, team_id))
-            except ValueError:
-                thresholds = StallThresholds()
-    mine = RepWeeks(user_id, by_week(daily.get(user_id, []), weeks))
-    if teams:
-        open_deals = [s for s in snapshots if s.status == "open"]
-        stalled = find_stalled(open_deals, today, thresholds)
-        board = ManagerBoard(
-            teams=[t.name for t in teams],
-            open_deals=len(open_deals),
-            stalled=stalled,
-            reps=[RepWeeks(rep, by_week(daily.get(rep, []), weeks)) for rep in members],
-            causes=stall_causes(snapshots, today, thresholds, stalled),
-            qualification=qualification(open_deals),
-            cadence=median_days_between(cadence_dates),
-        )
-    return HomeData(deals=deals, total_deals=total, mine=mine, board=board)
-
-
-def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
-    """Refresh someone's Home tab; a failure leaves the last one in place and is only logged."""
-    try:
-        view: dict[str, Any] = home_view(load_home(deps, team_id, user_id))
-        client.views_publish(user_id=user_id, view=view)
-    except (DatabaseError, SlackApiError):
-        log.warning("home tab not refreshed", exc_info=True)
+from handlers.views.home import HOME_DEBRIEF_ACTION
 
 
 def register(app: App, deps: Deps) -> None:

@@ -18,7 +18,7 @@ from handlers.deps import Deps
 from handlers.views import teams as views
 from handlers.views.debrief_messages import field_error_text
 from storage.db import DatabaseError
-from storage.teams import MembersElsewhere, get_team, is_any_manager, list_teams, set_team
+from storage.teams import MembersElsewhere, get_team, is_any_manager, set_team, teams_managed_by
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def register(app: App, deps: Deps) -> None:
             manager = is_any_manager(session, team_id, user_id)
             team = get_team(session, team_id, name) if name else None
             if team is None and not name:
-                mine = [t for t in list_teams(session, team_id) if user_id in t.managers]
+                mine = teams_managed_by(session, team_id, user_id)
                 team = mine[0] if mine else None
         if not admin and not manager:
             respond(text=views.not_allowed_to_manage(), response_type="ephemeral")

@@ -7,6 +7,7 @@ makes a second clock, a second `jobs run` or a restart a no-op.
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ from storage.teams import TeamInfo, list_teams, workspaces_with_teams
 from storage.workspace_settings import read_settings
 
 log = logging.getLogger(__name__)
+CHART_WEEKS = 8  # the digest's chart: the teams' effective-call share, week by week
 
 
 def _workspace_rules(
@@ -69,10 +71,13 @@ def _digest_workspace(
     thresholds, schedule = _workspace_rules(settings, team_id)
     today = as_of.astimezone(deps.default_zone).date()
     snapshots, flagged = workspace_stalls(deps.db, team_id, today, thresholds)
-    stalled_by_rep: dict[str, list[StalledDeal]] = defaultdict(list)
-    for stalled in flagged:
-        stalled_by_rep[stalled.deal.rep_user_id].append(stalled)
+    # Each rep's stalled deals keep their rank in find_stalled's order (most urgent first), so
+    # a team's list is a merge of its reps' lists rather than a second sort.
+    stalled_by_rep: dict[str, list[tuple[int, StalledDeal]]] = defaultdict(list)
+    for rank, stalled in enumerate(flagged):
+        stalled_by_rep[stalled.deal.rep_user_id].append((rank, stalled))
     open_by_rep = Counter(snapshot.rep_user_id for snapshot in snapshots)
+    chart_calls: dict[str, list[tuple[date, int, int]]] | None = None
 
     managed: dict[str, list[TeamInfo]] = defaultdict(list)
     for team in teams:
@@ -89,12 +94,12 @@ def _digest_workspace(
             TeamDigest(
                 name=team.name,
                 open_deals=sum(open_by_rep[rep] for rep in team.members),
-                stalled=[s for rep in team.members for s in stalled_by_rep.get(rep, [])],
+                stalled=[
+                    s for _, s in heapq.merge(*(stalled_by_rep.get(r, []) for r in team.members))
+                ],
             )
             for team in manager_teams
         ]
-        for section in sections:  # the order of find_stalled: most urgent first
-            section.stalled.sort(key=lambda s: (not s.lacks_qualification, -s.days_since_last_call))
         outcome = deliver(
             deps.db,
             client,
@@ -106,14 +111,20 @@ def _digest_workspace(
             render=partial(weekly_digest, week, sections),
             now=as_of,
         )
-        report.add(outcome.value if outcome is not Outcome.SKIPPED else "skipped")
+        report.add(outcome.value)
         if outcome is Outcome.SENT:
-            members = sorted({rep for team in manager_teams for rep in team.members})
+            if chart_calls is None:  # one query for every chart of this run
+                with deps.db.session() as session:
+                    chart_calls = daily_calls(
+                        session,
+                        team_id,
+                        sorted({rep for team in teams for rep in team.members}),
+                        today - timedelta(weeks=CHART_WEEKS),
+                    )
+            members = {rep for team in manager_teams for rep in team.members}
+            calls = [row for rep in members for row in chart_calls.get(rep, [])]
             names = [team.name for team in manager_teams]
-            attach_chart(deps, client, team_id, manager, week, names, members, as_of)
-
-
-CHART_WEEKS = 8
+            attach_chart(deps, client, team_id, manager, week, names, calls, as_of)
 
 
 def attach_chart(
@@ -123,7 +134,7 @@ def attach_chart(
     manager: str,
     week: str,
     teams: list[str],
-    members: list[str],
+    calls: list[tuple[date, int, int]],
     as_of: datetime,
 ) -> bool:
     """Put the teams' effective-call share over eight weeks in the digest's thread.
@@ -140,10 +151,8 @@ def attach_chart(
                 or claim(session, key, team_id, "digest-chart", manager, as_of) is None
             ):
                 return False
-            today = as_of.astimezone(deps.default_zone).date()
-            labels = recent_weeks(today, CHART_WEEKS)
-            daily = daily_calls(session, team_id, members, today - timedelta(weeks=CHART_WEEKS))
-        weeks = by_week((row for rows in daily.values() for row in rows), labels)
+        labels = recent_weeks(as_of.astimezone(deps.default_zone).date(), CHART_WEEKS)
+        weeks = by_week(calls, labels)
         texts = chart_texts(teams, week)
         png = effective_share_chart(
             ", ".join(teams),

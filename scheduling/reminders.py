@@ -5,7 +5,7 @@ or already got their day's share of bot messages."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from slack_sdk import WebClient
@@ -18,7 +18,7 @@ from handlers.views.coaching import DueStep, reminders
 from handlers.views.debrief_messages import Rendered
 from scheduling.common import CAPPED_KINDS, JobReport, setting
 from scheduling.delivery import deliver_group
-from storage.coaching import paused_until
+from storage.coaching import pauses
 from storage.outbox import sent_since
 from storage.snapshots import open_deal_snapshots, workspaces_with_open_deals
 from storage.workspace_settings import read_settings
@@ -53,6 +53,7 @@ def _remind_workspace(
     with deps.db.session() as session:
         snapshots = open_deal_snapshots(session, team_id)
         settings = read_settings(session, team_id)
+        paused = pauses(session, team_id)
     hours = setting(DigestSchedule.from_mapping, settings, DigestSchedule(), team_id).hours
     cap = setting(daily_cap, settings, 3, team_id)
     by_rep: dict[str, list[DealSnapshot]] = defaultdict(list)
@@ -74,12 +75,11 @@ def _remind_workspace(
         if not hours.contains(local):
             report.add("not_due")
             continue
-        with deps.db.session() as session:
-            pause = paused_until(session, team_id, rep)
-            already = sent_since(session, team_id, rep, local_midnight(as_of, zone), CAPPED_KINDS)
-        if pause is not None and pause >= local.date():
+        if paused.get(rep, date.min) >= local.date():
             report.add("paused")
             continue
+        with deps.db.session() as session:
+            already = sent_since(session, team_id, rep, local_midnight(as_of, zone), CAPPED_KINDS)
         if already >= cap:
             report.add("capped")  # tomorrow's run sends them, grouped
             continue

@@ -28,15 +28,15 @@ def paused_until(session: Session, team_id: str, user_id: str) -> date | None:
     )
 
 
-def paused_users(session: Session, team_id: str, on: date) -> set[str]:
-    """Everyone in the workspace whose reminders are paused on that day."""
-    return set(
-        session.scalars(
-            select(UserPreference.user_id).where(
-                UserPreference.team_id == team_id, UserPreference.paused_until >= on
-            )
+def pauses(session: Session, team_id: str) -> dict[str, date]:
+    """Everyone in the workspace who paused reminders, and until when: one query for a job
+    that decides person by person, each on their own local date."""
+    rows = session.execute(
+        select(UserPreference.user_id, UserPreference.paused_until).where(
+            UserPreference.team_id == team_id, UserPreference.paused_until.is_not(None)
         )
     )
+    return {user: until for user, until in rows if until is not None}
 
 
 def set_pause(session: Session, team_id: str, user_id: str, until: date | None) -> None:

@@ -86,10 +86,6 @@ def mark_failed(session: Session, key: str, error: str) -> None:
     )
 
 
-def status_of(session: Session, key: str) -> str | None:
-    return session.scalar(select(OutboxMessage.status).where(OutboxMessage.key == key))
-
-
 def sent_since(
     session: Session, team_id: str, recipient: str, since: datetime, kinds: tuple[str, ...]
 ) -> int:

@@ -83,11 +83,24 @@ def set_team(
     return TeamInfo(team.id, name, channel_id, tuple(manager_ids), tuple(member_ids))
 
 
-def list_teams(session: Session, team_id: str | None = None) -> list[TeamInfo]:
-    """Every team (of one workspace, or of all), with managers and members; three queries."""
+def list_teams(
+    session: Session,
+    team_id: str | None = None,
+    *,
+    name: str | None = None,
+    managed_by: str | None = None,
+) -> list[TeamInfo]:
+    """Teams (of one workspace, or of all; of that name; managed by that person) with their
+    managers and members: three queries, however many teams."""
     query = select(Team).order_by(Team.team_id, Team.name)
     if team_id is not None:
         query = query.where(Team.team_id == team_id)
+    if name is not None:
+        query = query.where(Team.name == name)
+    if managed_by is not None:
+        query = query.where(
+            Team.id.in_(select(TeamManager.team_pk).where(TeamManager.user_id == managed_by))
+        )
     teams = list(session.scalars(query))
     ids = [t.id for t in teams]
     managers: dict[int, list[str]] = {i: [] for i in ids}
@@ -111,23 +124,11 @@ def list_teams(session: Session, team_id: str | None = None) -> list[TeamInfo]:
 
 
 def teams_managed_by(session: Session, team_id: str, user_id: str) -> list[TeamInfo]:
-    """The teams this person manages: one query when they manage none."""
-    pks = list(
-        session.scalars(
-            select(TeamManager.team_pk).where(
-                TeamManager.team_id == team_id, TeamManager.user_id == user_id
-            )
-        )
-    )
-    return [t for t in list_teams(session, team_id) if t.id in pks] if pks else []
+    return list_teams(session, team_id, managed_by=user_id)
 
 
 def workspaces_with_teams(session: Session) -> list[str]:
     return list(session.scalars(select(Team.team_id).distinct().order_by(Team.team_id)))
-
-
-def team_workspace(session: Session, team_name: str) -> list[str]:
-    return list(session.scalars(select(Team.team_id).where(Team.name == team_name)))
 
 
 def manages_rep(session: Session, team_id: str, manager_id: str, rep_id: str) -> bool:
@@ -155,10 +156,8 @@ def is_any_manager(session: Session, team_id: str, user_id: str) -> bool:
 
 
 def get_team(session: Session, team_id: str, name: str) -> TeamInfo | None:
-    for team in list_teams(session, team_id):
-        if team.name == name:
-            return team
-    return None
+    found = list_teams(session, team_id, name=name)
+    return found[0] if found else None
 
 
 def managers_of_rep(session: Session, team_id: str, rep_id: str) -> list[str]:

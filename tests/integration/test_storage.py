@@ -126,3 +126,28 @@ def test_the_deal_summary_matches_its_debriefs_in_any_order(db: Database) -> Non
             assert deal.last_call == latest[1]
             assert deal.latest_debrief_id == latest[0]
             assert refresh_summary(session, deal.id) == latest[0]
+
+
+def test_sql_effective_calls_agree_with_the_definition(db: Database) -> None:
+    """storage.metrics counts effective calls in SQL; coaching.metrics.is_effective is the
+    definition users read. Every combination of answers must give the same verdict."""
+    from itertools import product
+
+    from coaching.metrics import is_effective
+    from storage.metrics import daily_calls
+
+    answers = (True, False, None)
+    combos = list(product(answers, answers, (date(2026, 11, 9), None)))
+    with db.session() as session:
+        for i, (timeline, authority, next_date) in enumerate(combos):
+            entry = DebriefInput(
+                deal=f"Deal {i}",
+                call_date=date(2026, 11, 2),
+                timeline_qualified=timeline,
+                authority_reached=authority,
+                next_step_date=next_date,
+            )
+            record_debrief(session, "T1", "U1", entry, Delivery("modal", f"v{i}"))
+        [(_, calls, effective)] = daily_calls(session, "T1", ["U1"], date(2026, 11, 1))["U1"]
+    assert calls == len(combos)
+    assert effective == sum(is_effective(*combo) for combo in combos)

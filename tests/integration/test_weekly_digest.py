@@ -13,7 +13,7 @@ from sqlalchemy import select
 import scheduling.delivery
 from storage.db import Database
 from storage.models import OutboxMessage
-from tests.conftest import TEAM_ID, app_env, repo_root
+from tests.conftest import app_env, repo_root
 from tests.integration.digest_support import run_digest, seed, team
 from tests.support.fake_slack import FakeSlack
 
@@ -248,7 +248,6 @@ def test_team_workspace_is_the_scope(db: Database, fake_slack: FakeSlack) -> Non
     run_digest(db, fake_slack, DUE)
     [call] = fake_slack.calls_to("chat.postMessage")
     assert "Other Workspace Deal" not in digest_text(call)
-    assert TEAM_ID
 
 
 def test_the_weekly_chart_goes_in_the_digests_thread(db: Database, fake_slack: FakeSlack) -> None:
