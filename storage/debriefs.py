@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, case, func, select, update
+from sqlalchemy import Date, Integer, Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
 from coaching.gaps import LatestAnswers
 from storage.models import Deal, Debrief, utcnow
-from storage.upsert import insert_ignore, upsert
+from storage.upsert import dialect_insert, insert_ignore, per_dialect
 
 DEBRIEF_TABLE: Table = Debrief.__table__  # type: ignore[assignment]
 DEAL_TABLE: Table = Deal.__table__  # type: ignore[assignment]
@@ -44,6 +44,17 @@ class DealRow:
     name: str
 
 
+def _build_deal_upsert(dialect: str) -> Any:
+    statement = dialect_insert(dialect, DEAL_TABLE)
+    return statement.on_conflict_do_update(
+        index_elements=["team_id", "name_key"],
+        set_={"updated_at": statement.excluded.updated_at},
+    ).returning(DEAL_TABLE.c.id, DEAL_TABLE.c.name)
+
+
+_deal_upsert = per_dialect(_build_deal_upsert)
+
+
 def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> DealRow:
     """The deal of that name in the workspace, created (owned by this rep) on first mention;
     either way marked as just touched. One statement: an upsert that returns the row (run on
@@ -54,31 +65,27 @@ def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id:
     and the owner stays whoever was first.
     """
     now = utcnow()
-    statement = upsert(session, DEAL_TABLE).values(
-        team_id=team_id,
-        name=normalise_deal_name(name),
-        name_key=deal_key(name),
-        owner_user_id=owner_user_id,
-        status="open",
-        created_at=now,
-        updated_at=now,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["team_id", "name_key"],
-        set_={"updated_at": statement.excluded.updated_at},
-    ).returning(DEAL_TABLE.c.id, DEAL_TABLE.c.name)
-    row = session.connection().execute(statement).one()
+    values = {
+        "team_id": team_id,
+        "name": normalise_deal_name(name),
+        "name_key": deal_key(name),
+        "owner_user_id": owner_user_id,
+        "status": "open",
+        "created_at": now,
+        "updated_at": now,
+    }
+    row = session.connection().execute(_deal_upsert(session), values).one()
     return DealRow(int(row[0]), str(row[1]))
 
 
-def add_to_summary(session: Session, deal_id: int, debrief_id: int, call_date: date) -> int:
-    """Count a newly recorded debrief into its deal's summary; returns the deal's latest
-    debrief id. Every right-hand side reads the row as it was (SQL evaluates SET from the old
-    row), and the deal's row is locked since this transaction's upsert: no lost update."""
+def _build_summary_update() -> Any:
+    """Every right-hand side reads the row as it was (SQL evaluates SET from the old row)."""
+    call_date = bindparam("summary_call_date", type_=Date())
+    debrief_id = bindparam("summary_debrief_id", type_=Integer())
     newest = (DEAL_TABLE.c.last_call.is_(None)) | (DEAL_TABLE.c.last_call <= call_date)
-    statement = (
+    return (
         update(DEAL_TABLE)
-        .where(DEAL_TABLE.c.id == deal_id)
+        .where(DEAL_TABLE.c.id == bindparam("summary_deal_id", type_=Integer()))
         .values(
             debrief_count=DEAL_TABLE.c.debrief_count + 1,
             first_call=case(
@@ -93,7 +100,20 @@ def add_to_summary(session: Session, deal_id: int, debrief_id: int, call_date: d
         )
         .returning(DEAL_TABLE.c.latest_debrief_id)
     )
-    return int(session.connection().execute(statement).scalar_one())
+
+
+_SUMMARY_UPDATE = _build_summary_update()
+
+
+def add_to_summary(session: Session, deal_id: int, debrief_id: int, call_date: date) -> int:
+    """Count a newly recorded debrief into its deal's summary; returns the deal's latest
+    debrief id. The deal's row is locked since this transaction's upsert: no lost update."""
+    params = {
+        "summary_deal_id": deal_id,
+        "summary_debrief_id": debrief_id,
+        "summary_call_date": call_date,
+    }
+    return int(session.connection().execute(_SUMMARY_UPDATE, params).scalar_one())
 
 
 def refresh_summary(session: Session, deal_id: int) -> int | None:
