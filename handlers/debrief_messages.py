@@ -19,7 +19,6 @@ from coaching.debrief import validate
 from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
 from coaching.gaps import gaps_of
 from handlers.deps import Deps
-from handlers.home_tab import refresh_home
 from handlers.timezones import fetch_zone
 from handlers.views.debrief_messages import (
     Rendered,
@@ -93,7 +92,6 @@ def handle_post_call_message(
         return
     gaps = gaps_of(answers) if answers is not None else []
     _reply(client, event, thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id))
-    refresh_home(deps, client, team_id, user_id)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -72,6 +72,9 @@ from storage.teams import managers_of_rep
 log = logging.getLogger(__name__)
 
 SHORTCUT_CALLBACK_ID = "log_as_debrief"
+# The modal's metadata when the Home tab's button opened it: that tab stays on screen behind
+# the modal, so saving refreshes it.
+FROM_HOME: dict[str, Any] = {"origin": "home"}
 # When a rep's zone is not known yet, "today" is today somewhere on Earth (UTC+14), so that a
 # call made this morning in Auckland is never refused as a future date.
 EARLIEST_ZONE = ZoneInfo("Etc/GMT-14")
@@ -342,4 +345,5 @@ def register(app: App, deps: Deps) -> None:
         client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
         if saved.coaching_session is not None:
             request_coaching(deps, client, team_id, user_id, saved, message)
-        refresh_home(deps, client, team_id, user_id)
+        if _metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen
+            refresh_home(deps, client, team_id, user_id)

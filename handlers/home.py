@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 
-from handlers.debrief_modal import open_modal
+from handlers.debrief_modal import FROM_HOME, open_modal
 from handlers.deps import Deps
 from handlers.home_tab import publish_home
 from handlers.views.debrief_modal import ModalPrefill
@@ -25,6 +25,5 @@ def register(app: App, deps: Deps) -> None:
     @app.action(HOME_DEBRIEF_ACTION)
     def debrief_from_home(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_modal(
-            client, deps, body["trigger_id"], body["team"]["id"], body["user"]["id"], ModalPrefill()
-        )
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        open_modal(client, deps, body["trigger_id"], team_id, user_id, ModalPrefill(), FROM_HOME)

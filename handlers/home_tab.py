@@ -1,5 +1,6 @@
-"""What the Home tab shows a person, and publishing it: on open (handlers/home.py) and after
-each debrief they record (refresh_home, called by the debrief listeners).
+"""What the Home tab shows a person, and publishing it: whenever they open it
+(handlers/home.py), and after a debrief recorded from the Home tab's own button, the one time
+the tab is on screen behind the modal (refresh_home).
 
 A rep sees their own open deals and their week; a manager also sees their teams' board. What
 a person sees is decided here, from who they are: nobody's Home shows another rep's deals
@@ -97,8 +98,9 @@ def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> N
 
 
 def refresh_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
-    """The rep's Home tab shows the debrief they just recorded: refreshed in the background,
-    once for a burst of debriefs."""
+    """The Home tab the rep is looking at shows the debrief they just recorded: refreshed in
+    the background, once for a burst of debriefs. A Home tab not on screen needs nothing:
+    opening it publishes it afresh (Slack sends `app_home_opened` on every visit)."""
     deps.background.submit(
         ("home", team_id, user_id), lambda: publish_home(deps, client, team_id, user_id)
     )

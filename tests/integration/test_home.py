@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, timedelta
 
 from tests.conftest import RunningApp
@@ -65,10 +66,27 @@ def test_a_rep_with_300_deals_stays_within_limits(running_app: RunningApp) -> No
     assert "most recent deals of 300" in view
 
 
-def test_each_debrief_refreshes_the_reps_home(running_app: RunningApp) -> None:
-    running_app.slack.view_submission("debrief", form("new:Fresh Deal"), view_id="V1")
+def test_a_debrief_from_the_home_button_refreshes_the_home_tab(running_app: RunningApp) -> None:
+    view = open_home(running_app, "U_REP1")
+    running_app.slack.block_action("home_debrief", user_id="U_REP1", view=view)
+    modal = running_app.fake.wait_for("views.open")[0].params["view"]
+    running_app.fake.reset()
+    running_app.slack.view_submission(
+        "debrief",
+        form("new:Fresh Deal"),
+        view_id="V1",
+        private_metadata=modal["private_metadata"],
+    )
     published = running_app.fake.wait_for("views.publish")[0]
     assert "Fresh Deal" in text_of(published.params["view"])
+
+
+def test_a_debrief_from_elsewhere_shows_when_home_is_next_opened(running_app: RunningApp) -> None:
+    running_app.slack.view_submission("debrief", form("new:Fresh Deal"), view_id="V1")
+    running_app.fake.wait_for("chat.postMessage")
+    time.sleep(1.0)  # past the background refresh's half-second delay, had one been asked for
+    assert running_app.fake.calls_to("views.publish") == []  # not on screen: nothing to redo
+    assert "Fresh Deal" in text_of(open_home(running_app, "U_REP1"))
 
 
 def test_a_manager_of_fifty_reps_sees_the_board(running_app: RunningApp) -> None:
