@@ -1,15 +1,25 @@
 """Acknowledgement latency as Slack sees it: from sending a signed request to the HTTP answer.
 
-Our real app (create_app + SlackWsgi, exactly as tests/conftest.py's ``running_app`` builds it)
-and a BARE Bolt app (``/debrief`` acks then opens a minimal modal; the ``debrief`` submission
-only acks; no database) are both served by waitress (16 threads) on loopback, side by side,
-against one FakeSlack. For each backend (a fresh SQLite file; PostgreSQL with schema ``public``
-dropped and recreated, then migrated) and each concurrency, ``--requests`` requests alternate
-``/debrief Acme <i>`` commands with modal submissions (unique view ids, deal ``new:Deal <i>``,
-so each one inserts a row), sent by that many client threads, each request freshly signed.
-Latency is ``time.perf_counter`` around the HTTP exchange only; a short warm-up is not measured,
-and the Web API calls the listeners make after acknowledging (views.open, the DM) are awaited
-after each run, as a sanity check, outside the measurement.
+Our real app, started exactly as operators start it (``python -m bot serve --http
+--no-scheduler``, with its JSON request log), and a BARE Bolt app (``bench/bare_app.py``:
+``/debrief`` acks then opens a minimal modal; the ``debrief`` submission only acks; no
+database) each run in a process of their own behind the same waitress set-up, against one
+FakeSlack in this process. For each backend (a fresh SQLite file; PostgreSQL with schema
+``public`` dropped and recreated, then migrated) and each concurrency, ``--requests`` requests
+alternate ``/debrief Acme <i>`` commands with modal submissions (unique view ids, deal
+``new:Deal <i>``, so each one inserts a row), sent by that many client threads.
+
+Each request is built and signed before its run starts (Slack's signing is Slack's work, not
+the app's), then sent on a new connection as raw bytes; latency is ``time.perf_counter``
+around that exchange only. A short warm-up is not measured. The Web API calls the listeners
+make after acknowledging (views.open, the DM) are awaited after each run, as a sanity check,
+outside the latency but inside the server CPU figure: each app's CPU time (all its threads)
+over the run and its follow-up work, divided by the requests, which is what sets how many
+requests a core can take.
+
+Why separate processes: a server in the benchmark's own process shares one interpreter lock
+with 32 client threads and the fake Slack, and the figures then measure that contention as
+much as the app. Slack's side is not in our process in production.
 
 Targets: at 32 clients, our p99 under 300 ms, and our p99 at most 1.5x the bare app's.
 
@@ -19,11 +29,10 @@ Run (prints a table; exits 0, or 1 with ``--strict`` when a target is missed)::
     PYTHONPATH=. .venv/bin/python bench/ack.py --backends sqlite --concurrency 32 \
         --requests 200
 
-Client threads, servers and FakeSlack share one process (and so one GIL): the figures are
-comparative, ours against bare on the same machine, not absolute production numbers. The load
-average is printed before and after, since anything else running on the machine skews them.
-PostgreSQL runs in a scratch database of its own (``dealcoach_bench_ack``, created when missing),
-never the test suite's, so tests and the benchmark can run at the same time.
+The machine's other work skews the figures (two cores are shared by the clients, the fake
+Slack, PostgreSQL and the app), so the load average is printed before and after.
+PostgreSQL runs in a scratch database of its own (``dealcoach_bench_ack``, created when
+missing), never the test suite's, so tests and the benchmark can run at the same time.
 """
 
 from __future__ import annotations
@@ -34,29 +43,23 @@ import logging
 import math
 import os
 import platform
+import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
-from slack_bolt import Ack, App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
 from sqlalchemy import text
-from waitress.server import create_server
 
 from bench.scratch import DEFAULT_POSTGRES_URL, fresh_postgres, fresh_sqlite
-from bot.app import create_app
-from bot.http import SlackWsgi
-from bot.settings import load_settings
-from handlers.deps import Deps
+from bot.http import SERVER_THREADS
 from storage.db import Database
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import (
@@ -66,33 +69,22 @@ from tests.support.slack_requests import (
     external_select,
     plain,
     radio,
+    sign,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"
 TEAM_ID = "T0001"
-SERVER_THREADS = 16
 WARMUP_REQUESTS = 20
 P99_TARGET_MS = 300.0
 RATIO_TARGET = 1.5
 TARGET_CONCURRENCY = 32
 DRAIN_TIMEOUT_S = 60.0
-# The app's clock, as in the suite: the form's dates below are valid against it.
-FIXED_NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-MINIMAL_MODAL: dict[str, Any] = {
-    "type": "modal",
-    "callback_id": "debrief",
-    "title": {"type": "plain_text", "text": "Debrief"},
-    "submit": {"type": "plain_text", "text": "Save"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "deal",
-            "label": {"type": "plain_text", "text": "Deal"},
-            "element": {"type": "plain_text_input", "action_id": "deal"},
-        }
-    ],
-}
+REQUEST_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 60.0
+# The app runs on the real clock: a call yesterday (UTC) is in the past in every zone.
+CALL_DATE = datetime.now(UTC).date() - timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- requests
@@ -102,15 +94,19 @@ def form(deal_value: str) -> dict[str, Any]:
     """A valid debrief modal state (as tests/integration/test_debrief_modal.py's ``form``)."""
     return {
         "deal": {"deal": external_select(deal_value, deal_value.split(":", 1)[-1])},
-        "call_date": {"call_date": datepicker("2026-11-30")},
+        "call_date": {"call_date": datepicker(CALL_DATE.isoformat())},
         "timeline": {"timeline": radio("no")},
         "authority": {"authority": radio("yes")},
         "next_step": {"next_step": plain("Demo for the CFO")},
-        "next_step_date": {"next_step_date": datepicker("2026-12-04")},
+        "next_step_date": {"next_step_date": datepicker(day_after(CALL_DATE, 4))},
         "went_well": {"went_well": plain(None)},
         "improve": {"improve": plain(None)},
         "notes": {"notes": plain(None)},
     }
+
+
+def day_after(day: date, days: int) -> str:
+    return (day + timedelta(days=days)).isoformat()
 
 
 @dataclass
@@ -121,49 +117,67 @@ class Sample:
     detail: str = ""
 
 
-@dataclass
-class Target:
-    """One served app: ours or bare."""
+@dataclass(frozen=True)
+class Prepared:
+    """One request as bytes on the wire, signed when built."""
 
-    name: str
-    slack: SlackRequests
-    check_errors: bool  # ours: a submission answered with response_action=errors is a failure
-    close: Callable[[], None]
-    next_index: int = 0  # request numbers never repeat, so view ids and deal names are unique
-
-    def take(self, count: int) -> int:
-        start = self.next_index
-        self.next_index += count
-        return start
+    kind: str
+    raw: bytes
 
 
-def _body(slack: SlackRequests, index: int, tag: str) -> tuple[str, str]:
+def prepare(slack: SlackRequests, port: int, index: int, tag: str) -> Prepared:
     if index % 2 == 0:
-        return "command", urlencode(slack.command_body("/debrief", f"Acme {index}"))
-    payload = slack.view_submission_payload(
-        "debrief", form(f"new:Deal {index}"), view_id=f"V{tag}{index:07d}"
-    )
-    return "submission", urlencode({"payload": json.dumps(payload)})
+        kind, body = "command", urlencode(slack.command_body("/debrief", f"Acme {index}"))
+    else:
+        payload = slack.view_submission_payload(
+            "debrief", form(f"new:Deal {index}"), view_id=f"V{tag}{index:07d}"
+        )
+        kind, body = "submission", urlencode({"payload": json.dumps(payload)})
+    data = body.encode()
+    headers = {
+        "Host": f"127.0.0.1:{port}",
+        "Content-Type": FORM,
+        "Content-Length": str(len(data)),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        "Connection": "close",
+        **sign(SIGNING_SECRET, body),
+    }
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return Prepared(kind, f"POST /slack/events HTTP/1.1\r\n{head}\r\n".encode() + data)
 
 
-def send_one(target: Target, index: int, tag: str) -> Sample:
-    kind, body = _body(target.slack, index, tag)
+def exchange(port: int, raw: bytes) -> tuple[int, bytes]:
+    """Send one request on a new connection; the status and body once the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=REQUEST_TIMEOUT_S) as sock:
+        sock.sendall(raw)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split(b" ", 2)
+    return (int(status_line[1]) if len(status_line) > 1 else 0), body
+
+
+def send_one(target: Target, prepared: Prepared) -> Sample:
+    kind = prepared.kind
     started = time.perf_counter()
     try:
-        response = target.slack.send_raw(body, FORM)  # signs with a fresh timestamp, then POSTs
+        status, body = exchange(target.server.port, prepared.raw)
     except OSError as exc:  # timeout, reset: counted as a failure, no latency recorded
         return Sample(kind, math.nan, False, f"{type(exc).__name__}: {exc}")
     ms = (time.perf_counter() - started) * 1000
-    if response.status != 200:
-        return Sample(kind, ms, False, f"HTTP {response.status}: {response.body[:160]}")
-    if target.check_errors and kind == "submission" and "response_action" in response.body:
-        return Sample(kind, ms, False, f"refused: {response.body[:160]}")
+    if status != 200:
+        return Sample(kind, ms, False, f"HTTP {status}: {body[:160]!r}")
+    if target.check_errors and kind == "submission" and b"response_action" in body:
+        return Sample(kind, ms, False, f"refused: {body[:160]!r}")
     return Sample(kind, ms, True)
 
 
 def run_load(target: Target, count: int, concurrency: int, tag: str) -> list[Sample]:
-    """``count`` requests from ``concurrency`` threads, each taking the next number in turn."""
+    """``count`` requests from ``concurrency`` threads, each taking the next one in turn."""
     first = target.take(count)
+    port = target.server.port
+    prepared = [prepare(target.slack, port, first + k, tag) for k in range(count)]
     lock = threading.Lock()
     cursor = [0]
     samples: list[Sample] = []
@@ -176,7 +190,7 @@ def run_load(target: Target, count: int, concurrency: int, tag: str) -> list[Sam
                 if k >= count:
                     break
                 cursor[0] += 1
-            mine.append(send_one(target, first + k, tag))
+            mine.append(send_one(target, prepared[k]))
         with lock:
             samples.extend(mine)
 
@@ -185,7 +199,7 @@ def run_load(target: Target, count: int, concurrency: int, tag: str) -> list[Sam
     ]
     for thread in threads:
         thread.start()
-    limit = time.monotonic() + count * target.slack.timeout + 30
+    limit = time.monotonic() + count * REQUEST_TIMEOUT_S + 30
     for thread in threads:
         thread.join(timeout=max(0.0, limit - time.monotonic()))
     return samples
@@ -194,62 +208,111 @@ def run_load(target: Target, count: int, concurrency: int, tag: str) -> list[Sam
 # --------------------------------------------------------------------------- servers
 
 
-def serve(wsgi: Any, name: str) -> tuple[str, Callable[[], None]]:
-    server: Any = create_server(wsgi, host="127.0.0.1", port=0, threads=SERVER_THREADS)
-    thread = threading.Thread(target=server.run, name=f"waitress-{name}", daemon=True)
-    thread.start()
+@dataclass
+class Server:
+    """An app in a process of its own, serving HTTP on ``port``."""
 
-    def close() -> None:
-        # A worker may still be finishing a response the client already has; closing under it
-        # makes waitress log a harmless EBADF, so wait a moment and keep that quiet.
-        time.sleep(0.2)
-        quiet = logging.getLogger("waitress")
-        level = quiet.level
-        quiet.setLevel(logging.CRITICAL)
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    log: IO[bytes]
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU of every thread so far (Linux's /proc; NaN elsewhere)."""
         try:
-            server.close()
-            thread.join(timeout=5)
-            time.sleep(0.1)
-        finally:
-            quiet.setLevel(level)
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return math.nan
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    return f"http://127.0.0.1:{server.effective_port}", close
+    def log_tail(self, lines: int = 15) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
-def ours(db: Database, fake: FakeSlack) -> Target:
-    """Our app, built as tests/conftest.py's ``running_app`` builds it."""
-    settings = load_settings(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.url,
-            "DATABASE_URL": db.url,
-            "TIMEZONE": "UTC",
-        }
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Server:
+    """Start ``argv --port N`` and wait until it accepts connections."""
+    port = free_port()
+    log_path = logs / f"{name}.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [*argv, "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    deps = Deps(db=db, default_zone=settings.zone, now=lambda: FIXED_NOW)
-    app = create_app(settings, deps, socket_mode=False)
-    url, close = serve(SlackWsgi(app, db, SIGNING_SECRET), "ours")
+    server = Server(name, process, port, log_path, log)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    tail = server.log_tail()
+    server.close()
+    raise RuntimeError(f"{name} did not start:\n{tail}")
+
+
+def child_env(fake: FakeSlack, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **settings,
+    )
+    return env
+
+
+@dataclass
+class Target:
+    """One served app: ours or bare."""
+
+    name: str
+    server: Server
+    slack: SlackRequests
+    check_errors: bool  # ours: a submission answered with response_action=errors is a failure
+    next_index: int = 0  # request numbers never repeat, so view ids and deal names are unique
+
+    def take(self, count: int) -> int:
+        start = self.next_index
+        self.next_index += count
+        return start
+
+
+def _target(name: str, server: Server, fake: FakeSlack, check_errors: bool) -> Target:
+    url = f"http://127.0.0.1:{server.port}/slack/events"
     slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake.hooks_url)
-    return Target("ours", slack, True, close)
+    return Target(name, server, slack, check_errors)
 
 
-def bare(fake: FakeSlack) -> Target:
-    """The least a Bolt app can do for the same two requests: ack, open a modal; ack."""
-    app = App(client=WebClient(token=BOT_TOKEN, base_url=fake.url), signing_secret=SIGNING_SECRET)
+def ours(db_url: str, fake: FakeSlack, logs: Path) -> Target:
+    """Our app as operators run it, without the scheduler (a clock process's job)."""
+    env = child_env(fake, DATABASE_URL=db_url, TIMEZONE="UTC")
+    argv = [sys.executable, "-m", "bot", "serve", "--http", "--no-scheduler"]
+    return _target("ours", start_server("ours", argv, env, logs), fake, True)
 
-    @app.command("/debrief")
-    def debrief(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        ack()
-        client.views_open(trigger_id=command["trigger_id"], view=MINIMAL_MODAL)
 
-    @app.view("debrief")
-    def submitted(ack: Ack) -> None:
-        ack()
-
-    url, close = serve(SlackRequestHandler(app), "bare")
-    slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake.hooks_url)
-    return Target("bare", slack, False, close)
+def bare(fake: FakeSlack, logs: Path) -> Target:
+    argv = [sys.executable, "-m", "bench.bare_app"]
+    return _target("bare", start_server("bare", argv, child_env(fake), logs), fake, False)
 
 
 # --------------------------------------------------------------------------- databases
@@ -283,6 +346,7 @@ class Result:
     sent: int
     wall_s: float  # the measured run, from the first request sent to the last answer
     drain_s: float  # then until the listeners' Web API calls had all reached the fake
+    cpu_ms: float  # the app's CPU per request over the run and its follow-up work
     sanity: list[str] = field(default_factory=list)
 
     def latencies(self, kind: str | None = None) -> list[float]:
@@ -331,15 +395,23 @@ def scenario(
     tag = f"{backend[0].upper()}{target.name[0].upper()}{concurrency}x"
     warmup = run_load(target, WARMUP_REQUESTS, min(concurrency, 8), tag + "W")
     drain(fake, target, warmup)  # let its background calls finish; they are not checked
+    time.sleep(1.0)  # and the Home refresh that follows a burst of debriefs
     fake.reset()
+    cpu_before = target.server.cpu_seconds()
     started = time.perf_counter()
     samples = run_load(target, requests, concurrency, tag)
     wall_s = time.perf_counter() - started
     drain_s, problems = drain(fake, target, samples)
+    time.sleep(1.0)
+    cpu_ms = (target.server.cpu_seconds() - cpu_before) * 1000 / requests
     fake.reset()
-    result = Result(backend, concurrency, target.name, samples, requests, wall_s, drain_s, problems)
+    result = Result(
+        backend, concurrency, target.name, samples, requests, wall_s, drain_s, cpu_ms, problems
+    )
     if len(samples) != requests:
         result.sanity.append(f"only {len(samples)}/{requests} requests completed")
+    if result.failures:
+        result.sanity.append(f"server log ends:\n{target.server.log_tail()}")
     return result
 
 
@@ -353,7 +425,7 @@ def fmt(ms: float) -> str:
 def print_table(results: list[Result]) -> None:
     header = (
         f"{'backend':<11}{'clients':>7}  {'app':<5}{'requests':>9}{'fail':>6}"
-        f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}{'drain ms':>10}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}{'drain ms':>10}{'CPU ms/req':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -361,7 +433,7 @@ def print_table(results: list[Result]) -> None:
         print(
             f"{r.backend:<11}{r.concurrency:>7}  {r.app:<5}{len(r.samples):>9}"
             f"{len(r.failures):>6}   {fmt(r.p(0.50))}   {fmt(r.p(0.99))}   {fmt(r.worst)}"
-            f"{len(r.samples) / r.wall_s:>8.0f}{r.drain_s * 1000:>10.0f}"
+            f"{len(r.samples) / r.wall_s:>8.0f}{r.drain_s * 1000:>10.0f}{r.cpu_ms:>12.2f}"
         )
 
 
@@ -463,7 +535,6 @@ def load_average() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is N"
 
     print(
         f"machine: {platform.platform()}, os.cpu_count()={os.cpu_count()}, "
@@ -471,7 +542,8 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {load_average()}"
     )
     print(
-        f"waitress threads={SERVER_THREADS}, {args.requests} requests per scenario "
+        f"each app in its own process, waitress threads={SERVER_THREADS}, "
+        f"{args.requests} requests per scenario "
         f"(half /debrief, half submissions), warm-up {WARMUP_REQUESTS}\n"
     )
     results: list[Result] = []
@@ -489,8 +561,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{backend}: skipped ({type(exc).__name__}: {str(exc).splitlines()[0]})")
                 continue
             print(f"{backend}: {server_version(db)}", flush=True)
+            db.dispose()
             measured.append(backend)
-            targets = [ours(db, fake), bare(fake)]
+            targets = [ours(db.url, fake, Path(tmp)), bare(fake, Path(tmp))]
             try:
                 for n, level in enumerate(args.concurrency):
                     # alternate which app goes first, so neither always runs on a warmer machine
@@ -498,8 +571,7 @@ def main(argv: list[str] | None = None) -> int:
                         results.append(scenario(fake, target, backend, level, args.requests))
             finally:
                 for target in targets:
-                    target.close()
-                db.dispose()
+                    target.server.close()
     print(
         f"\n(measured in {time.perf_counter() - started:.0f} s; "
         f"load average now {load_average()})\n"

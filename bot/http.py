@@ -14,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+SERVER_THREADS = 16  # waitress worker threads: requests answered at once
 
 StartResponse = Callable[..., Any]
 SLACK_PATH = "/slack/events"
@@ -85,7 +86,9 @@ class _Replay:
         return chunk
 
 
-def serve_http(wsgi: SlackWsgi, port: int, host: str = "0.0.0.0", threads: int = 16) -> None:
+def serve_http(
+    wsgi: SlackWsgi, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS
+) -> None:
     from waitress import serve
 
     log.info("serving HTTP", extra={"port": port, "path": SLACK_PATH})
