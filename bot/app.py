@@ -1,12 +1,13 @@
-"""The Bolt App factory: one place where the Slack client, the listeners and the
-middleware come together."""
+"""The Bolt App factory: one place where the Slack client, the listeners and the request log
+come together."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -49,19 +50,39 @@ class _ExpectedTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class LoggedApp(App):
+    """Bolt's App, logging one line per request with the time its answer took.
+
+    `dispatch` is where HTTP mode and Socket Mode both hand Bolt a request, and it returns
+    once the listener has acknowledged (Bolt waits for `ack()`), so the time around it is the
+    acknowledgement time. A Bolt middleware cannot measure that: its `next()` only marks the
+    chain to go on and returns before any listener runs.
+    """
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = super().dispatch(req)
+            status = response.status
+            return response
+        finally:
+            body = req.body if isinstance(req.body, dict) else {}
+            log_request(body, status, time.perf_counter() - started)
+
+
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool) -> App:
     """Build the app; calls Slack's auth.test once, so a wrong token fails here, at start."""
     bolt_log = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _ExpectedTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_ExpectedTokenNotice())
-    app = App(
+    app = LoggedApp(
         client=web_client(settings, patient=False),
         signing_secret=None if socket_mode else settings.require_signing_secret(),
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         logger=bolt_log,
     )
-    app.use(log_request)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -7,10 +7,8 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
-
-from slack_bolt import BoltResponse
 
 TOKEN_PATTERN = re.compile(r"\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+")
 STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {"message"}
@@ -95,21 +93,18 @@ def describe(body: dict[str, Any]) -> tuple[str, str]:
 request_log = logging.getLogger("dealcoach.request")
 
 
-def log_request(body: dict[str, Any], next: Callable[[], BoltResponse]) -> Any:
-    """Bolt middleware: one line per request, with the time to acknowledge it."""
-    started = time.perf_counter()
+def log_request(body: dict[str, Any], status: int, seconds: float) -> None:
+    """One line per request from Slack: what it was, the answer's status, and the time taken
+    to give that answer (Slack's 3-second acknowledgement clock)."""
     kind, detail = describe(body)
-    try:
-        return next()
-    finally:
-        request_log.info(
-            "request",
-            extra={
-                "kind": kind,
-                "detail": detail,
-                "team": (body.get("team") or {}).get("id")
-                if isinstance(body.get("team"), dict)
-                else body.get("team_id"),
-                "ack_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+    team = body.get("team")
+    request_log.info(
+        "request",
+        extra={
+            "kind": kind,
+            "detail": detail,
+            "team": team.get("id") if isinstance(team, dict) else body.get("team_id"),
+            "status": status,
+            "ack_ms": round(seconds * 1000, 1),
+        },
+    )

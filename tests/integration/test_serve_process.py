@@ -72,8 +72,11 @@ def test_serve_http_end_to_end(fake_slack: FakeSlack, tmp_path: Path, db: Databa
     # One JSON line per request, and never the token.
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("msg") == "request"]
-    assert any(r["kind"] == "command" and r["detail"] == "/debrief" for r in requests)
-    assert all("ack_ms" in r for r in requests)
+    assert [(r["kind"], r["detail"], r["status"]) for r in requests] == [
+        ("command", "/debrief", 200),
+        ("command", "/debrief", 401),
+    ]
+    assert requests[0]["ack_ms"] > 0  # the time to acknowledge, measured around Bolt's dispatch
     assert "xoxb-test-token" not in stderr and SIGNING_SECRET not in stderr
 
 
