@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,40 @@ class DigestSchedule:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> DigestSchedule:
-        """From workspace settings text: digest_day (mon..sun), digest_hour (0-23),
-        work_start_hour and work_end_hour. Raises ValueError with a one-line reason."""
-        day_text = values.get("digest_day", "mon").strip().lower()[:3]
+        """From workspace settings text: digest_day (mon..fri), digest_hour (0-23),
+        work_start_hour and work_end_hour. Raises ValueError with a one-line reason.
+
+        A digest waits for its reader's working hours (Monday to Friday), and the week's
+        digest must reach them within that week; so its moment must fall on a working day,
+        before the working day ends. A Saturday digest, or Friday at 19:00, would never go out.
+        """
+        raw_day = values.get("digest_day", "mon")
+        day_text = raw_day.strip().lower()
+        if day_text in WEEKDAY_NAMES:
+            day_text = day_text[:3]
         if day_text not in WEEKDAYS:
-            raise ValueError(f"digest_day must be one of {', '.join(WEEKDAYS)}, got {day_text!r}")
+            raise ValueError(
+                f"digest_day must be one of {', '.join(WEEKDAYS[:5])}, got {raw_day.strip()!r}"
+            )
+        weekday = WEEKDAYS.index(day_text) + 1
         hour = _hour(values, "digest_hour", 9)
         start = _hour(values, "work_start_hour", 9)
         end = _hour(values, "work_end_hour", 18, maximum=24)
         if start >= end:
             raise ValueError("work_start_hour must be before work_end_hour")
-        return cls(WEEKDAYS.index(day_text) + 1, hour, WorkingHours(start, end))
+        hours = WorkingHours(start, end)
+        if hours.weekend_off and weekday >= 6:
+            day_name = WEEKDAY_NAMES[weekday - 1].title()
+            raise ValueError(
+                f"digest_day must be a working day, {', '.join(WEEKDAYS[:5])}: digests wait for "
+                f"working hours, so a {day_name} digest would never go out"
+            )
+        if hour >= end:
+            raise ValueError(
+                f"digest_hour must be before work_end_hour ({end}), got {hour}: digests wait for "
+                "working hours"
+            )
+        return cls(weekday, hour, hours)
 
 
 def _hour(values: Mapping[str, str], key: str, default: int, maximum: int = 23) -> int:
