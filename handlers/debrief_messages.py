@@ -8,6 +8,7 @@ repeat never answers twice.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from handlers.views.debrief_messages import (
 )
 from storage.db import DatabaseError
 from storage.debriefs import Delivery, latest_answers, record_debrief
+from storage.outbox import claim, mark_sent
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,14 @@ PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
 
 def _is_retry(request: BoltRequest) -> bool:
-    return bool(request.headers.get("x-slack-retry-num"))
+    """Slack's Events API retries carry X-Slack-Retry-Num 1, 2, 3. In Socket Mode Bolt copies
+    the envelope's retry_attempt into that header, so a first delivery there says "0"."""
+    raw = request.headers.get("x-slack-retry-num")
+    value = raw[0] if isinstance(raw, list) and raw else raw
+    try:
+        return int(str(value or "0").strip()) > 0
+    except ValueError:
+        return True  # not a number Slack sends: treat as a retry, so nothing is answered twice
 
 
 def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
@@ -47,6 +56,26 @@ def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
         text=message.text,
         blocks=message.blocks,
     )
+
+
+def _refuse_once(
+    deps: Deps, client: WebClient, team_id: str, event: dict[str, Any], message: Rendered
+) -> None:
+    """Say why nothing was recorded, once per message however often Slack delivers it (a
+    redelivery may come under a new event_id, without a retry header). The claim is the
+    outbox row of the message's channel and ts; without the database, answer anyway."""
+    key = f"message-refusal:{team_id}:{event['channel']}:{event['ts']}"
+    try:
+        with deps.db.session() as session:
+            if claim(session, key, team_id, "message-refusal", str(event.get("user"))) is None:
+                return
+    except DatabaseError:
+        log.warning("could not claim a refusal reply; answering anyway", exc_info=True)
+        _reply(client, event, message)
+        return
+    _reply(client, event, message)
+    with suppress(DatabaseError), deps.db.session() as session:
+        mark_sent(session, key, event["channel"], None)
 
 
 def handle_post_call_message(
@@ -63,7 +92,7 @@ def handle_post_call_message(
         parsed = parse_debrief_message(text)
     except DebriefParseError as error:
         if not retried:  # the first delivery already answered
-            _reply(client, event, parse_failed(error))
+            _refuse_once(deps, client, team_id, event, parse_failed(error))
         return
     zone = fetch_zone(deps, client, team_id, user_id)
     posted_on = datetime.fromtimestamp(float(event["ts"]), UTC).astimezone(zone).date()
@@ -72,7 +101,7 @@ def handle_post_call_message(
     errors = validate(entry, today)
     if errors:
         if not retried:
-            _reply(client, event, invalid_entry(errors))
+            _refuse_once(deps, client, team_id, event, invalid_entry(errors))
         return
     delivery = Delivery(
         source="message",

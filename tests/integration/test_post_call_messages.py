@@ -86,6 +86,24 @@ def test_unparseable_message_gets_the_format_and_records_nothing(running_app: Ru
     assert len(running_app.fake.calls_to("chat.postMessage")) == 1
 
 
+def test_a_refusal_is_answered_once_under_any_event_id(running_app: RunningApp) -> None:
+    """Slack may deliver a message again under a new event_id and without a retry header."""
+    event = running_app.slack.message_event("debrief Acme\ntimeline: maybe")
+    for event_id in ("EvA", "EvA", "EvB"):
+        running_app.slack.event(event, event_id=event_id)
+    running_app.fake.wait_for("chat.postMessage")
+    settle()
+    assert len(running_app.fake.calls_to("chat.postMessage")) == 1
+
+
+def test_a_first_delivery_numbered_zero_is_answered(running_app: RunningApp) -> None:
+    """Socket Mode: Bolt turns the envelope's retry_attempt 0 into X-Slack-Retry-Num: 0."""
+    event = running_app.slack.message_event("debrief Acme\ncall date: 2030-01-01")
+    running_app.slack.event(event, retry_num=0, retry_reason="")
+    reply = running_app.fake.wait_for("chat.postMessage")[0]
+    assert "cannot be after today" in json.dumps(reply.params["blocks"])
+
+
 def test_future_call_date_is_refused(running_app: RunningApp) -> None:
     event = running_app.slack.message_event("debrief Acme\ncall date: 2030-01-01")
     running_app.slack.event(event)
