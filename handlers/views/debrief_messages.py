@@ -12,7 +12,7 @@ from coaching.debrief_message import DebriefParseError
 from coaching.gaps import ADVICE, N_, Gap
 from coaching.i18n import _, ngettext
 from handlers.views.kit import Json, actions, button, context, section
-from handlers.views.text import escape
+from handlers.views.text import escape_clipped
 
 EDIT_ACTION = "debrief_edit"
 FIELD_LABELS = {
@@ -65,17 +65,27 @@ def field_error_text(error: FieldError) -> str:
     return _("This value cannot be used.")
 
 
+# What a section shows of a rep's text, escaped, so that each section stays within Block Kit's
+# 3000 characters: the summary holds the deal and the next step with six short labels.
+SHOWN_DEAL = 300
+SHOWN_NEXT_STEP = 1500
+SHOWN_LONG_TEXT = 2800
+SHOWN_BAD_VALUE = 200
+
+
 def recorded_blocks(entry: DebriefInput, deal: str) -> list[Json]:
-    """The debrief field by field, as the rep entered it."""
+    """The debrief field by field, as the rep entered it (very long text shortened, visibly)."""
     summary = "\n".join(
         [
-            _("*Deal:* {deal}").format(deal=escape(deal)),
+            _("*Deal:* {deal}").format(deal=escape_clipped(deal, SHOWN_DEAL)),
             _("*Call date:* {date}").format(date=entry.call_date.isoformat()),
             _("*Timeline qualified:* {answer}").format(answer=_yes_no(entry.timeline_qualified)),
             _("*Decision authority reached:* {answer}").format(
                 answer=_yes_no(entry.authority_reached)
             ),
-            _("*Next step:* {step}").format(step=escape(entry.next_step or _("none"))),
+            _("*Next step:* {step}").format(
+                step=escape_clipped(entry.next_step or _("none"), SHOWN_NEXT_STEP)
+            ),
             _("*Next step date:* {date}").format(date=_date(entry.next_step_date)),
         ]
     )
@@ -86,7 +96,7 @@ def recorded_blocks(entry: DebriefInput, deal: str) -> list[Json]:
         (_("*Notes*"), entry.notes),
     ):
         if value:
-            blocks.append(section(f"{title}\n{escape(value)}"))
+            blocks.append(section(f"{title}\n{escape_clipped(value, SHOWN_LONG_TEXT)}"))
     return blocks
 
 
@@ -120,9 +130,13 @@ def gap_blocks(gaps: list[Gap]) -> list[Json]:
 def confirmation(entry: DebriefInput, deal: str, gaps: list[Gap], *, corrected: bool) -> Rendered:
     """The DM a rep gets once a debrief is saved from the modal."""
     if corrected:
-        headline = _(":pencil2: Debrief corrected for *{deal}*.").format(deal=escape(deal))
+        headline = _(":pencil2: Debrief corrected for *{deal}*.").format(
+            deal=escape_clipped(deal, SHOWN_DEAL)
+        )
     else:
-        headline = _(":white_check_mark: Debrief saved for *{deal}*.").format(deal=escape(deal))
+        headline = _(":white_check_mark: Debrief saved for *{deal}*.").format(
+            deal=escape_clipped(deal, SHOWN_DEAL)
+        )
     blocks = [section(headline), *recorded_blocks(entry, deal), *gap_blocks(gaps)]
     return Rendered(text=headline, blocks=blocks)
 
@@ -131,7 +145,7 @@ def thread_reply(entry: DebriefInput, deal: str, gaps: list[Gap], debrief_id: in
     """The answer in a post-call message's thread: what was understood, and a way to fix it."""
     headline = _(
         ":white_check_mark: Recorded a debrief for *{deal}*. Here is what I understood:"
-    ).format(deal=escape(deal))
+    ).format(deal=escape_clipped(deal, SHOWN_DEAL))
     blocks = [
         section(headline),
         *recorded_blocks(entry, deal),
@@ -157,7 +171,7 @@ def message_format() -> str:
 
 def _parse_problem(error: DebriefParseError) -> str:
     field = _(FIELD_LABELS.get(error.field or "", "")) if error.field else ""
-    value = escape(error.value or "")
+    value = escape_clipped(error.value or "", SHOWN_BAD_VALUE)
     if error.code == "no_deal":
         return _("The first line needs the deal name after `debrief`.")
     if error.code == "bad_yes_no":

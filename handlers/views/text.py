@@ -8,6 +8,24 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_clipped(text: str, limit: int) -> str:
+    """`escape(text)` in at most `limit` characters: escaping can make a rep's text up to five
+    times longer (each `<` is `&lt;`), and Block Kit counts what is sent. A cut never splits
+    an escape, and ends with an ellipsis so it is visible."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    length = 0
+    for char in text:
+        piece = escape(char)
+        if length + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        length += len(piece)
+    return "".join(kept) + "…"
+
+
 def clip(text: str, limit: int) -> str:
     """Shorten a label to fit a Block Kit limit, with an ellipsis so the cut is visible."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

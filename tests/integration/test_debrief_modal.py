@@ -206,3 +206,23 @@ def test_database_down_shows_error_and_app_recovers(running_app: RunningApp) -> 
     assert response.status == 200 and not response.body.strip("{}")
     assert count_debriefs(running_app) == 1
     running_app.fake.wait_for("chat.postMessage")
+
+
+def test_text_that_grows_when_escaped_still_fits_the_confirmation(running_app: RunningApp) -> None:
+    """Each `<`, `>` or `&` is five characters once escaped for Slack: the longest text a rep
+    may type must still fit a section's 3000 characters (the teardown checks every block)."""
+    went_well, improve = "a<b & c>" * 312, "&" * 2500
+    next_step = "<" * 500
+    running_app.slack.view_submission(
+        "debrief",
+        form(went_well=went_well, improve=improve, next_step=next_step, notes=">" * 2500),
+        view_id="V1",
+    )
+    dm = running_app.fake.wait_for("chat.postMessage")[0]
+    texts = [block["text"]["text"] for block in dm.params["blocks"] if block["type"] == "section"]
+    assert all(len(text) <= 3000 for text in texts)
+    assert any(text.endswith("…") and "a&lt;b &amp; c&gt;" in text for text in texts)
+    with running_app.db.session() as session:  # stored whole, only the message is shortened
+        stored = session.scalars(select(Debrief)).one()
+        assert (stored.went_well, stored.improve) == (went_well, improve)
+        assert stored.next_step == next_step

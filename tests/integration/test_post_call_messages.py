@@ -207,3 +207,20 @@ def test_message_shortcut_opens_modal_prefilled_from_the_message(running_app: Ru
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert "initial_option" not in by_id["deal"]["element"]
     assert by_id["notes"]["element"]["initial_value"] == "Great call with Initech, they want a demo"
+
+
+def test_a_long_bad_value_is_quoted_short(running_app: RunningApp) -> None:
+    event = running_app.slack.message_event("debrief Acme\ntimeline: " + "maybe " * 800)
+    running_app.slack.event(event)
+    reply = running_app.fake.wait_for("chat.postMessage")[0]
+    first = reply.params["blocks"][0]["text"]["text"]
+    assert "not “maybe maybe" in first and "…" in first and len(first) < 500
+
+
+def test_escaped_text_in_the_thread_reply_fits_its_sections(running_app: RunningApp) -> None:
+    event = running_app.slack.message_event("debrief Acme\nwent well: " + "&lt;" * 2500)
+    running_app.slack.event(event)
+    reply = running_app.fake.wait_for("chat.postMessage")[0]
+    texts = [b["text"]["text"] for b in reply.params["blocks"] if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in texts)
+    assert debriefs(running_app)[0].went_well == "<" * 2500
