@@ -32,7 +32,7 @@ from bot.commands import (
     parse_as_of,
 )
 from bot.settings import SettingsError, load_settings
-from storage.db import DatabaseError
+from storage.db import DatabaseError, MigrationError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -217,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return _fail(f"database error: {reason}", EXIT_FAILURE)
+    except MigrationError as exc:
+        return _fail(str(exc).splitlines()[0], EXIT_FAILURE)
     except SlackApiError as exc:
         return _fail(f"Slack answered {exc.response.get('error')!r}", EXIT_FAILURE)
     except OSError as exc:

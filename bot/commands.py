@@ -7,12 +7,17 @@ SettingsError, which the CLI prints without a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
+import stat
 import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from slack_bolt.error import BoltError
 
@@ -58,30 +63,72 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
+    db = _database(settings, migrated=True)
+    if args.output is None:
+        # UTF-8 whatever the terminal's encoding, as the help says; the stream stays open.
+        sys.stdout.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            count = _write_rows(db, out)
+            out.flush()
+        finally:
+            out.detach()
+    else:
+        count = _export_to_file(args.output, lambda out: _write_rows(db, out))
+    print(f"exported {count} debriefs", file=sys.stderr)
+    return 0
+
+
+def _write_rows(db: Database, out: TextIO) -> int:
     from bot.export import write_csv
     from storage.debriefs import iter_export_rows
 
-    db = _database(settings, migrated=True)
-    if args.output is None:
-        with db.session() as session:
-            count = write_csv(iter_export_rows(session), sys.stdout)
-        sys.stdout.flush()
-    else:
-        # Written beside the target and renamed at the end: a failure leaves no half file.
-        target = Path(args.output)
-        partial = target.with_name(target.name + ".partial")
-        try:
-            with partial.open("w", newline="", encoding="utf-8") as out, db.session() as session:
-                count = write_csv(iter_export_rows(session), out)
-            os.replace(partial, target)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-    print(f"exported {count} debriefs", file=sys.stderr)
-    return 0
+    with db.session() as session:
+        return write_csv(iter_export_rows(session), out)
+
+
+def _export_to_file(name: str, write: Callable[[TextIO], int]) -> int:
+    """Write the export to `name`. A regular file (or a link to one) is written beside the
+    target and renamed over it at the end, keeping its permissions: a failure leaves the old
+    file, never half a new one. Anything else that exists (a pipe, a device) is written to."""
+    if not name.strip() or name.endswith(os.sep):
+        raise CommandError(f"cannot write {name!r}: give a file name", EXIT_CONFIG)
+    real = Path(os.path.realpath(name))
+    if real.is_dir():
+        raise CommandError(f"cannot write {name}: it is a directory", EXIT_CONFIG)
+    try:
+        if real.exists() and not real.is_file():
+            with real.open("w", newline="", encoding="utf-8") as out:
+                return write(out)
+        handle, partial_name = tempfile.mkstemp(
+            dir=real.parent, prefix=f".{real.name}.", suffix=".partial"
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write {name}: {exc.strerror or exc}") from None
+    partial = Path(partial_name)
+    try:
+        if real.exists():
+            os.chmod(partial, stat.S_IMODE(real.stat().st_mode))
+        else:
+            os.chmod(partial, 0o666 & ~_umask())
+        with open(handle, "w", newline="", encoding="utf-8") as out:
+            count = write(out)
+        os.replace(partial, real)
+        return count
+    except OSError as exc:
+        with suppress(OSError):
+            partial.unlink()
+        raise CommandError(f"cannot write {name}: {exc.strerror or exc}") from None
+    except BaseException:
+        with suppress(OSError):
+            partial.unlink()
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

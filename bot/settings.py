@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///dealcoach.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -77,7 +79,13 @@ def _environment(env_file: Path | None) -> dict[str, str]:
     merged: dict[str, str] = {}
     path = env_file if env_file is not None else Path.cwd() / ".env"
     if path.is_file():
-        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        try:
+            values = dotenv_values(path, encoding="utf-8")
+        except UnicodeDecodeError:
+            raise SettingsError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
+        except OSError as exc:
+            raise SettingsError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ)
     return merged
 
@@ -111,12 +119,35 @@ def _database_url(env: Mapping[str, str]) -> str:
     if value.startswith("postgres://") or value.startswith("postgresql://"):
         # Heroku-style and bare URLs: pin the driver this project ships with (psycopg 3).
         value = "postgresql+psycopg://" + value.split("://", 1)[1]
-    if not (value.startswith("sqlite") or value.startswith("postgresql+psycopg")):
+    expected = (
+        "DATABASE_URL must be a SQLite URL (sqlite:///file.db) or a PostgreSQL URL "
+        "(postgresql+psycopg://user@host/db)"
+    )
+    try:
+        url = make_url(value)
+        url.port  # noqa: B018 - parsed lazily by some versions: a bad port fails here
+    except (ArgumentError, ValueError):
+        raise SettingsError(f"{expected}; cannot read {_without_password(value)!r}") from None
+    if url.drivername not in SUPPORTED_DATABASES:
+        raise SettingsError(f"{expected}, got scheme {url.drivername!r}")
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise SettingsError(
-            "DATABASE_URL must be a SQLite URL (sqlite:///file.db) or a PostgreSQL URL "
-            f"(postgresql+psycopg://user@host/db), got scheme {value.split(':', 1)[0]!r}"
+            f"{expected}; a SQLite URL must name a file (an in-memory database keeps nothing)"
         )
     return value
+
+
+# The SQLAlchemy dialect+driver names this project ships drivers for.
+SUPPORTED_DATABASES = {"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}
+
+
+def _without_password(value: str) -> str:
+    """The URL as an operator may see it in a message: any password masked."""
+    scheme, sep, rest = value.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return value
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
 
 
 def _port(env: Mapping[str, str]) -> int:

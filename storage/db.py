@@ -12,11 +12,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "DatabaseError", "DatabaseUnavailable"]
+__all__ = ["Database", "DatabaseError", "DatabaseUnavailable", "MigrationError"]
 
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached; the message is one line for an operator."""
+
+
+class MigrationError(Exception):
+    """The schema cannot be brought up to date (storage/migrate.py); one line for an operator."""
 
 
 # How long a request waits for the database before giving up. A modal submission is saved

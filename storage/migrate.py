@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 
-from storage.db import Database
+from storage.db import Database, MigrationError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,4 +30,10 @@ def upgrade(database: Database, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7301942)")
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as exc:  # e.g. a revision recorded by a newer version of the code
+            raise MigrationError(
+                f"cannot bring the database schema up to date: {exc}. Is the database from a "
+                "newer version of Deal Coach?"
+            ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -173,3 +174,58 @@ def test_export_to_an_unwritable_place_is_one_line(db: Database, tmp_path: Path)
     )
     assert result.returncode == 1
     assert "cannot write" in one_line_error(result.stderr)
+
+
+def test_an_env_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"PORT=\xff\xfe\n")
+    result = run_cli("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 2
+    assert ".env is not UTF-8" in one_line_error(result.stderr)
+
+
+def test_a_schema_from_a_newer_version_is_one_line(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00dfacade99'")
+    result = run_cli("db", "upgrade", env=env)
+    assert result.returncode == 1
+    assert "newer version of Deal Coach" in one_line_error(result.stderr)
+
+
+@pytest.mark.parametrize("name", ["", ".", "/"])
+def test_export_to_no_file_name_is_one_line(db: Database, name: str) -> None:
+    result = run_cli("export", "debriefs", "--output", name, env={"DATABASE_URL": db.url})
+    assert result.returncode == 2
+    assert "cannot write" in one_line_error(result.stderr)
+
+
+def test_export_writes_through_a_link_and_keeps_permissions(
+    running_app: RunningApp, tmp_path: Path
+) -> None:
+    _record_both_ways(running_app, "Café 🚀")
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link.symlink_to(real)
+    env = {"DATABASE_URL": running_app.db.url}
+    assert run_cli("export", "debriefs", "--output", str(link), env=env).returncode == 0
+    assert link.is_symlink() and (real.stat().st_mode & 0o777) == 0o640
+    assert "Café 🚀" in real.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "real.csv"]  # no leftovers
+
+
+def test_export_to_standard_output_is_utf8_whatever_the_terminal(
+    running_app: RunningApp,
+) -> None:
+    _record_both_ways(running_app, "Café 🚀 مرحبا")
+    env = {"DATABASE_URL": running_app.db.url, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "export", "debriefs"],
+        capture_output=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}, **env},
+        cwd=tempfile.mkdtemp(prefix="dealcoach-cli-"),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Café 🚀 مرحبا" in result.stdout.decode("utf-8")
