@@ -8,9 +8,11 @@ not answer) ends as one line on standard error and a non-zero exit code.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
+from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
@@ -194,6 +196,9 @@ def _port(raw: str) -> int:
     return port
 
 
+LONG_RUNNING = ("serve", "clock")  # processes whose logs are the operator's record
+
+
 def _fail(message: str, code: int) -> int:
     print(f"dealcoach: error: {message}", file=sys.stderr)
     return code
@@ -208,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import configure
 
     configure(settings.log_level, settings.secrets)
+    if args.command not in LONG_RUNNING:
+        # A one-off command reports a failure to reach Slack in its one error line; the Web
+        # API client's own log of each failed attempt would only repeat it.
+        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     try:
         code: int = args.handler(args, settings)
     except SettingsError as exc:
@@ -221,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc).splitlines()[0], EXIT_FAILURE)
     except SlackApiError as exc:
         return _fail(f"Slack answered {exc.response.get('error')!r}", EXIT_FAILURE)
+    except URLError as exc:  # only the Slack Web API client speaks urllib here
+        return _fail(f"cannot reach Slack at {settings.slack_api_url}: {exc.reason}", EXIT_FAILURE)
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}", EXIT_FAILURE)
     except KeyboardInterrupt:

@@ -229,3 +229,16 @@ def test_export_to_standard_output_is_utf8_whatever_the_terminal(
     )
     assert result.returncode == 0, result.stderr
     assert "Café 🚀 مرحبا" in result.stdout.decode("utf-8")
+
+
+def test_slack_unreachable_is_one_line_naming_it(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    result = run_cli("team", "set", "Z", "--manager", "U0Z", "--members", "U0Z1", env=env)
+    assert result.returncode == 1
+    assert "cannot reach Slack at http://127.0.0.1:9/api/" in one_line_error(result.stderr)
+    assert result.stderr.count("\n") == 1  # the client's own retry log is not repeated
