@@ -1,9 +1,9 @@
 """The weekly digest a manager reads: which deals are stuck, why, and what to ask the rep.
 
 Slack refuses a message over 50 blocks or about 13,000 characters of block text, so the
-deals that fit get their own section and buttons (the most urgent first: timeline and
-authority gaps lead), the next ones a line each, and any beyond that a count with a pointer to
-the export. Nothing is dropped without saying so.
+deals that fit get their own section and buttons (the most urgent first, across all teams:
+timeline and authority gaps lead), the next ones a line each, and any beyond that are counted.
+Nothing is dropped without saying so.
 """
 
 from __future__ import annotations
@@ -96,18 +96,20 @@ def _buttons(stalled: StalledDeal) -> ActionsBlock:
 
 
 def summary_line(open_deals: int, stalled: list[StalledDeal]) -> str:
+    if not open_deals and not stalled:
+        return _(":white_check_mark: No open deals.")
     if not stalled:
         return ngettext(
-            ":white_check_mark: All {open} open deal is moving: nothing stalled this week.",
+            ":white_check_mark: The {open} open deal is moving: nothing stalled this week.",
             ":white_check_mark: All {open} open deals are moving: nothing stalled this week.",
             open_deals,
         ).format(open=open_deals)
-    lacking = sum(1 for s in stalled if s.lacks_qualification)
     stuck = ngettext(
-        "{stuck} of {open} open deals is stuck",
-        "{stuck} of {open} open deals are stuck",
-        len(stalled),
+        "{stuck} stuck of {open} open deal", "{stuck} stuck of {open} open deals", open_deals
     ).format(stuck=len(stalled), open=open_deals)
+    lacking = sum(1 for s in stalled if s.lacks_qualification)
+    if not lacking:
+        return _("{stuck}.").format(stuck=stuck)
     why = ngettext(
         "{lacking} of them lacks a qualified timeline or decision authority.",
         "{lacking} of them lack a qualified timeline or decision authority.",
@@ -116,27 +118,86 @@ def summary_line(open_deals: int, stalled: list[StalledDeal]) -> str:
     return _("{stuck}; {why}").format(stuck=stuck, why=why)
 
 
-class _Budget:
-    """Counts blocks and characters as they are added, so the message always fits."""
-
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self.chars = 0
-        self.detailed = 0
-
-    def fits(self, blocks: int, chars: int) -> bool:
-        # Room is kept for the closing "and N more" line.
-        return (
-            len(self.blocks) + blocks <= MAX_BLOCKS - 1 and self.chars + chars <= TEXT_BUDGET - 300
-        )
-
-    def add(self, block: Block, chars: int) -> None:
-        self.blocks.append(block)
-        self.chars += chars
-
-
 def _primary(stalled: StalledDeal) -> Reason:
     return stalled.stalls[0].reason
+
+
+@dataclass
+class _Group:
+    """One team's deals stuck for one (primary) reason, and which of them are shown."""
+
+    team: int
+    reason: Reason
+    deals: list[StalledDeal]
+    detailed: list[StalledDeal] = field(default_factory=list)
+    lines: list[list[str]] = field(default_factory=list)  # deal lines, packed into sections
+
+    @property
+    def shown(self) -> int:
+        return len(self.detailed) + sum(len(section) for section in self.lines)
+
+    def heading(self) -> str:
+        return _("*{label}* ({count})").format(
+            label=_(ADVICE[self.reason].label), count=len(self.deals)
+        )
+
+
+class _Budget:
+    """Blocks and characters spent so far; room is kept for the closing "and N more" line."""
+
+    def __init__(self, blocks: int, chars: int) -> None:
+        self.blocks, self.chars = blocks, chars
+
+    def take(self, blocks: int, chars: int) -> bool:
+        if self.blocks + blocks > MAX_BLOCKS - 1 or self.chars + chars > TEXT_BUDGET - 300:
+            return False
+        self.blocks += blocks
+        self.chars += chars
+        return True
+
+
+def _choose(teams: list[TeamDigest], budget: _Budget) -> list[_Group]:
+    """Decide which deals the message shows, most urgent first across every team (timeline
+    and authority gaps lead), whatever team they are in: the first DETAILED_DEALS get a
+    section and buttons, the next a line each, until the message is full. A heading is only
+    spent when a deal under it fits too."""
+    groups = [
+        _Group(index, reason, [s for s in team.stalled if _primary(s) is reason])
+        for reason in REASON_ORDER
+        for index, team in enumerate(teams)
+    ]
+    groups = [group for group in groups if group.deals]
+    team_headed: set[int] = set()
+    detailed = 0
+    for group in groups:
+        for stalled in group.deals:
+            headings = [group.heading()] if not group.shown else []
+            if len(teams) > 1 and group.team not in team_headed:
+                headings.append(_team_heading(teams[group.team]))
+            head_chars = sum(len(h) for h in headings)
+            if detailed < DETAILED_DEALS and not group.lines:
+                text = _deal_text(stalled)
+                if budget.take(len(headings) + 2, head_chars + len(text) + 60):
+                    group.detailed.append(stalled)
+                    detailed += 1
+                    team_headed.add(group.team)
+                    continue
+            line = _deal_line(stalled)
+            last = group.lines[-1] if group.lines else None
+            if last is not None and sum(len(x) + 1 for x in last) + len(line) <= SECTION_LIMIT:
+                if budget.take(len(headings), head_chars + len(line) + 1):
+                    last.append(line)
+                    team_headed.add(group.team)
+            elif budget.take(len(headings) + 1, head_chars + len(line)):
+                group.lines.append([line])
+                team_headed.add(group.team)
+    return groups
+
+
+def _team_heading(team: TeamDigest) -> str:
+    return _("*Team {name}*: {summary}").format(
+        name=escape(team.name), summary=summary_line(team.open_deals, team.stalled)
+    )
 
 
 def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
@@ -144,62 +205,43 @@ def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
     total_open = sum(t.open_deals for t in teams)
     everything = [s for t in teams for s in t.stalled]
     title = _("Weekly deal review, {week}").format(week=week)
-    budget = _Budget()
-    budget.add(HeaderBlock(text=clip(title, 150)), len(title))
     summary = summary_line(total_open, everything)
-    budget.add(SectionBlock(text=MarkdownTextObject(text=summary)), len(summary))
-    left_out = 0
-    for team in teams:
-        if len(teams) > 1:
-            heading = _("*Team {name}*: {summary}").format(
-                name=escape(team.name), summary=summary_line(team.open_deals, team.stalled)
-            )
-            if budget.fits(1, len(heading)):
-                budget.add(SectionBlock(text=MarkdownTextObject(text=heading)), len(heading))
-        for reason in REASON_ORDER:
-            group = [s for s in team.stalled if _primary(s) is reason]
-            if not group:
-                continue
-            heading = _("*{label}* ({count})").format(
-                label=_(ADVICE[reason].label), count=len(group)
-            )
-            if not budget.fits(1, len(heading)):
-                left_out += len(group)
-                continue
-            budget.add(ContextBlock(elements=[MarkdownTextObject(text=heading)]), len(heading))
-            lines: list[str] = []
-            for stalled in group:
-                text = _deal_text(stalled)
-                if budget.detailed < DETAILED_DEALS and budget.fits(2, len(text) + 60):
-                    budget.add(SectionBlock(text=MarkdownTextObject(text=text)), len(text))
-                    budget.add(_buttons(stalled), 60)
-                    budget.detailed += 1
-                    continue
-                line = _deal_line(stalled)
-                pending = sum(len(item) + 1 for item in lines)
-                if pending + len(line) > SECTION_LIMIT or not budget.fits(2, pending + len(line)):
-                    if lines:
-                        chunk = "\n".join(lines)
-                        budget.add(SectionBlock(text=MarkdownTextObject(text=chunk)), len(chunk))
-                        lines = []
-                    if not budget.fits(2, len(line)):
-                        left_out += 1
-                        continue
-                lines.append(line)
-            if lines:
-                chunk = "\n".join(lines)
-                budget.add(SectionBlock(text=MarkdownTextObject(text=chunk)), len(chunk))
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(title, 150)),
+        SectionBlock(text=MarkdownTextObject(text=summary)),
+    ]
+    budget = _Budget(len(blocks), len(title) + len(summary))
+    groups = _choose(teams, budget)
+    # Then, room permitting, one line for each team with nothing stalled.
+    all_clear = {
+        index
+        for index, team in enumerate(teams)
+        if len(teams) > 1 and not team.stalled and budget.take(1, len(_team_heading(team)))
+    }
+    for index, team in enumerate(teams):
+        mine = [g for g in groups if g.team == index and g.shown]
+        if len(teams) > 1 and (mine or index in all_clear):
+            heading = _team_heading(team)
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)))
+        for group in mine:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=group.heading())]))
+            for stalled in group.detailed:
+                blocks.append(SectionBlock(text=MarkdownTextObject(text=_deal_text(stalled))))
+                blocks.append(_buttons(stalled))
+            for section in group.lines:
+                blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(section))))
+    left_out = len(everything) - sum(g.shown for g in groups)
     if left_out:
         more = ngettext(
-            "…and {count} more stalled deal not shown here: run "
-            "`python -m bot export debriefs` for the full record.",
-            "…and {count} more stalled deals not shown here: run "
-            "`python -m bot export debriefs` for the full record.",
+            "…and {count} more stalled deal not listed here; the team board on Deal Coach's "
+            "Home tab counts them by reason.",
+            "…and {count} more stalled deals not listed here; the team board on Deal Coach's "
+            "Home tab counts them by reason.",
             left_out,
         ).format(count=left_out)
-        budget.blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
-    blocks: list[dict[str, Any]] = [block.to_dict() for block in budget.blocks]
-    return Rendered(text=f"{title}: {summary}", blocks=blocks)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    rendered: list[dict[str, Any]] = [block.to_dict() for block in blocks]
+    return Rendered(text=f"{title}: {summary}", blocks=rendered)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_digest_lists_stalled_deals_with_reasons_and_questions(
     [call] = fake_slack.calls_to("chat.postMessage")
     assert call.params["channel"] == "U_MGR"
     text = digest_text(call)
-    assert "3 of 4 open deals are stuck; 1 of them lacks a qualified timeline" in text
+    assert "3 stuck of 4 open deals; 1 of them lacks a qualified timeline" in text
     assert "Timeline Co" in text and "<@U_REP1>" in text and "timeline" in text
     assert "Quiet Inc" in text and "quiet for 20 days" in text
     assert "Overdue LLC" in text and "overdue by 4 days" in text
@@ -237,9 +237,35 @@ def test_a_long_digest_stays_within_block_kit_and_says_what_it_left_out(
     run_digest(db, fake_slack, DUE)
     [call] = fake_slack.calls_to("chat.postMessage")
     text = digest_text(call)
-    assert "400 of 400 open deals are stuck" in text
-    assert "more stalled deals not shown here" in text
-    assert len(call.params["blocks"]) <= 50
+    assert "400 stuck of 400 open deals" in text
+    blocks = call.params["blocks"]
+    assert len(blocks) <= 50
+    shown = text.count("Deal number ")
+    assert f"…and {400 - shown} more stalled deals not listed here" in text
+
+
+def test_urgent_deals_of_a_small_team_are_not_crowded_out(
+    db: Database, fake_slack: FakeSlack
+) -> None:
+    """A manager of two teams: 300 quiet deals in one must not hide the other team's deal
+    that lacks a timeline and a decision-maker (those gaps lead), nor leave a heading with
+    no deal under it."""
+    team(db, "Alpha", ["U_MGR"], ["U_A"])
+    team(db, "Zulu", ["U_MGR"], ["U_Z"])
+    for i in range(300):
+        seed(db, f"Quiet deal {i:03} of team Alpha", "U_A", MONDAY - timedelta(days=20))
+    seed(db, "Zulu Critical", "U_Z", MONDAY - timedelta(days=8), timeline=False, authority=False)
+    run_digest(db, fake_slack, DUE)
+    [call] = fake_slack.calls_to("chat.postMessage")
+    blocks, text = call.params["blocks"], digest_text(call)
+    assert len(blocks) <= 50
+    assert "*Team Zulu*" in text and "Zulu Critical" in text
+    assert text.index("Team Alpha") < text.index("Team Zulu")  # still grouped by team
+    for index, block in enumerate(blocks):  # every reason heading has a deal under it
+        if block["type"] == "context" and block["elements"][0]["text"].startswith("*"):
+            assert blocks[index + 1]["type"] == "section", block
+    shown = text.count("Quiet deal ")
+    assert f"…and {300 - shown} more stalled deals not listed here" in text
 
 
 def test_team_workspace_is_the_scope(db: Database, fake_slack: FakeSlack) -> None:
