@@ -160,6 +160,19 @@ class _Saved:
     managers: list[str]
 
 
+def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
+    """A modal opened on a message (the shortcut) is keyed by that message, as a post-call
+    message is, so the message records one debrief however it is logged; any other by view."""
+    message = meta.get("message")
+    if isinstance(message, dict):
+        channel, ts = message.get("channel"), message.get("ts")
+        if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
+            return Delivery(
+                source="modal", key=f"message:{channel}:{ts}", channel_id=channel, message_ts=ts
+            )
+    return Delivery(source="modal", key=f"view:{view.get('id')}")
+
+
 def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date) -> _Saved:
     """Validate and store in one transaction; raises _Refused with what to show on which block."""
     form = read_form(view.get("state", {}).get("values", {}), today)
@@ -182,8 +195,10 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
             if recorded is None:
                 raise _Refused([FieldError("deal", "not_yours")])
         else:
-            delivery = Delivery(source="modal", key=f"view:{view.get('id')}")
+            delivery = _delivery(view, meta)
             recorded = record_debrief(session, team_id, user_id, entry, delivery)
+            if not recorded.created and delivery.message_ts is not None:
+                raise _Refused([FieldError("deal", "message_recorded")])
         answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
         coaching_session, managers = None, []
         if entry.coaching_requested:
@@ -263,6 +278,10 @@ def register(app: App, deps: Deps) -> None:
         ack()
         message = shortcut.get("message") or {}
         prefill = prefill_from_message(str(message.get("text") or ""))
+        channel = (shortcut.get("channel") or {}).get("id")
+        ts = shortcut.get("message_ts") or message.get("ts")
+        # One message records at most one debrief, whichever way: the modal carries which.
+        meta = {"message": {"channel": channel, "ts": ts}} if channel and ts else None
         open_modal(
             client,
             deps,
@@ -270,6 +289,7 @@ def register(app: App, deps: Deps) -> None:
             shortcut["team"]["id"],
             shortcut["user"]["id"],
             prefill,
+            meta,
         )
 
     @app.action(EDIT_ACTION)

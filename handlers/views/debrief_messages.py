@@ -51,7 +51,7 @@ def field_error_text(error: FieldError) -> str:
     if error.code == "required":
         return _("Name the deal or account.")
     if error.code == "too_long":
-        return _("Keep this under {limit} characters.").format(limit=error.limit)
+        return _("Keep this to {limit} characters or fewer.").format(limit=error.limit)
     if error.code == "in_future":
         return _("The call date cannot be after today.")
     if error.code == "before_call":
@@ -62,6 +62,11 @@ def field_error_text(error: FieldError) -> str:
         return _("Could not save, try again in a moment.")
     if error.code == "not_yours":
         return _("This debrief can only be corrected by the rep who recorded it.")
+    if error.code == "message_recorded":
+        return _(
+            "This message is already recorded as a debrief: use Correct it in its thread to "
+            "change that one."
+        )
     return _("This value cannot be used.")
 
 

@@ -224,3 +224,40 @@ def test_escaped_text_in_the_thread_reply_fits_its_sections(running_app: Running
     texts = [b["text"]["text"] for b in reply.params["blocks"] if b["type"] == "section"]
     assert all(len(text) <= 3000 for text in texts)
     assert debriefs(running_app)[0].went_well == "<" * 2500
+
+
+def _log_as_debrief(app: RunningApp, text: str, channel: str, ts: str, view_id: str):
+    from tests.integration.test_debrief_modal import form
+
+    app.fake.reset()
+    app.slack.message_shortcut("log_as_debrief", text, channel_id=channel, message_ts=ts)
+    modal = app.fake.wait_for("views.open")[0].params["view"]
+    return app.slack.view_submission(
+        "debrief",
+        form("new:Acme & Sons"),
+        view_id=view_id,
+        private_metadata=modal["private_metadata"],
+    )
+
+
+def test_a_message_records_one_debrief_however_it_is_logged(running_app: RunningApp) -> None:
+    """Posted as a debrief, then logged again with the shortcut: the message is one call."""
+    event = running_app.slack.message_event(MESSAGE, channel="C_SALES", ts="1764500000.000200")
+    running_app.slack.event(event)
+    running_app.fake.wait_for("chat.postMessage")
+    answer = _log_as_debrief(running_app, MESSAGE, "C_SALES", "1764500000.000200", "V1").json()
+    assert answer["response_action"] == "errors"
+    assert "already recorded" in answer["errors"]["deal"]
+    assert len(debriefs(running_app)) == 1
+
+
+def test_the_shortcut_used_twice_on_one_message_records_once(running_app: RunningApp) -> None:
+    note = "Great call with Initech, they want a demo"
+    first = _log_as_debrief(running_app, note, "C_SALES", "1764500000.000300", "V1")
+    assert first.json() is None  # saved, modal closed
+    second = _log_as_debrief(running_app, note, "C_SALES", "1764500000.000300", "V2").json()
+    assert second["response_action"] == "errors"
+    [saved] = debriefs(running_app)
+    assert saved.source == "modal" and saved.message_ts == "1764500000.000300"
+    assert _log_as_debrief(running_app, note, "C_SALES", "1764500000.000400", "V3").json() is None
+    assert len(debriefs(running_app)) == 2  # another message is another call
