@@ -112,8 +112,16 @@ def _describe_error(code: str, field: str | None, value: str | None) -> str:
     return " ".join(details)
 
 
-def unescape_slack(text: str) -> str:
-    """Undo Slack's ``&lt;`` ``&gt;`` ``&amp;`` escapes (``&amp;`` last)."""
+# Slack turns a web address or e-mail typed in a message into <https://acme.io|acme.io>
+# (a literal < or > is always sent escaped, so a bare < starts markup).
+_AUTO_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
+
+
+def slack_text_as_typed(text: str) -> str:
+    """What the person typed, from a message's text as Slack sends it: auto-links back to the
+    text that was linked ("acme.io", not "<http://acme.io|acme.io>"), then Slack's ``&lt;``
+    ``&gt;`` ``&amp;`` escapes undone (``&amp;`` last). Mentions stay as Slack writes them."""
+    text = _AUTO_LINK.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -153,7 +161,7 @@ def _deal_from_header(header: str) -> str | None:
     match = _HEADER.fullmatch(header)
     if match is None:
         return None
-    return unescape_slack(match.group("deal")).strip()
+    return slack_text_as_typed(match.group("deal")).strip()
 
 
 def _canonical_key(key: str) -> str:
@@ -167,10 +175,10 @@ def _collect_lines(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     for line in lines:
         match = _FIELD_LINE.fullmatch(line)
         if match is None:
-            notes.append(unescape_slack(line))
+            notes.append(slack_text_as_typed(line))
             continue
         field = _canonical_key(match.group("key"))
-        value = unescape_slack(match.group("value")).strip()
+        value = slack_text_as_typed(match.group("value")).strip()
         if field in fields:
             raise DebriefParseError("duplicate_field", field, value)
         fields[field] = value

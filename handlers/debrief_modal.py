@@ -30,7 +30,7 @@ from coaching.debrief_message import (
     DebriefParseError,
     is_debrief_message,
     parse_debrief_message,
-    unescape_slack,
+    slack_text_as_typed,
 )
 from coaching.gaps import Gap, gaps_of
 from handlers.deps import Deps
@@ -139,7 +139,7 @@ def prefill_from_message(text: str) -> ModalPrefill:
                 improve=clip(parsed.improve, MAX_LONG_TEXT) if parsed.improve else None,
                 notes=clip(parsed.notes, MAX_LONG_TEXT) if parsed.notes else None,
             )
-    notes = unescape_slack(text).strip()
+    notes = slack_text_as_typed(text).strip()
     return ModalPrefill(notes=clip(notes, MAX_LONG_TEXT) if notes else None)
 
 
@@ -259,7 +259,7 @@ def _pause_command(deps: Deps, team_id: str, user_id: str, text: str) -> str:
 def register(app: App, deps: Deps) -> None:
     @app.command("/debrief")
     def debrief_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        text = unescape_slack(command.get("text") or "").strip()
+        text = slack_text_as_typed(command.get("text") or "").strip()
         if text.lower() in ("help", "?"):
             ack(text=command_help())
             return

@@ -12,7 +12,7 @@ from coaching.debrief_message import (
     ParsedDebrief,
     is_debrief_message,
     parse_debrief_message,
-    unescape_slack,
+    slack_text_as_typed,
 )
 
 
@@ -547,8 +547,8 @@ def test_next_step_and_next_step_date_are_different_fields() -> None:
         ("", ""),
     ],
 )
-def test_unescape_slack(escaped: str, plain: str) -> None:
-    assert unescape_slack(escaped) == plain
+def test_slack_text_as_typed(escaped: str, plain: str) -> None:
+    assert slack_text_as_typed(escaped) == plain
 
 
 @pytest.mark.parametrize(
@@ -590,7 +590,7 @@ def test_escapes_undone_in_error_values() -> None:
         "1' OR '1'='1",
         "SELECT * FROM deals WHERE name = 'Acme' -- comment",
         "%s %(name)s {deal} ${HOME} \\n \\x00",
-        "<https://example.com|example> <@U123> <#C123|general>",
+        "<@U123> <#C123|general>",  # mentions stay as Slack writes them; links: see below
         "caf\u00e9 na\u00efve \u4e2d\u6587 \u0420\u0443\u0441\u0441\u043a\u0438\u0439",
     ],
 )
@@ -627,3 +627,19 @@ def test_error_defaults() -> None:
     error = DebriefParseError("not_a_debrief")
     assert (error.code, error.field, error.value) == ("not_a_debrief", None, None)
     assert str(error) == "not_a_debrief"
+
+
+def test_slack_auto_links_are_read_back_as_typed() -> None:
+    assert slack_text_as_typed("<http://acme.io|acme.io>") == "acme.io"
+    assert slack_text_as_typed("mail <mailto:bob@acme.io|bob@acme.io> &amp; co") == (
+        "mail bob@acme.io & co"
+    )
+    assert slack_text_as_typed("<https://acme.io/pricing>") == "https://acme.io/pricing"
+    assert slack_text_as_typed("ask <@U123> &lt;soon&gt;") == "ask <@U123> <soon>"
+
+
+def test_a_linked_deal_name_is_the_name_typed() -> None:
+    parsed = parse_debrief_message(
+        "debrief <http://acme.io|acme.io>\nnext step: send <https://acme.io/p|the pricing page>"
+    )
+    assert parsed.deal == "acme.io" and parsed.next_step == "send the pricing page"
