@@ -140,21 +140,37 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create or replace a team: its managers (who get the weekly digest), its "
         "reps, and its channel for coaching nudges.",
     )
-    team_set.add_argument("name", metavar="NAME")
+    team_set.add_argument("name", metavar="NAME", type=_team_name)
     team_set.add_argument(
-        "--manager", action="append", required=True, metavar="U...", help="repeat for several"
+        "--manager",
+        action="append",
+        required=True,
+        metavar="U...",
+        type=_user_id,
+        help="repeat for several",
     )
     team_set.add_argument(
-        "--members", action="append", required=True, metavar="U1,U2,...", help="the team's reps"
+        "--members",
+        action="append",
+        required=True,
+        metavar="U1,U2,...",
+        type=_user_ids,
+        help="the team's reps",
     )
-    team_set.add_argument("--channel", metavar="C...", help="channel for coaching nudges")
+    team_set.add_argument(
+        "--channel", metavar="C...", type=_channel_id, help="channel for coaching nudges"
+    )
     team_set.add_argument(
         "--move", action="store_true", help="move reps who are in another team into this one"
     )
-    team_set.add_argument("--workspace", metavar="T...", help="default: the bot token's workspace")
+    team_set.add_argument(
+        "--workspace", metavar="T...", type=_workspace_id, help="default: the bot token's workspace"
+    )
     team_set.set_defaults(handler=cmd_team_set)
     team_list = team_commands.add_parser("list", help="print the teams", description="The teams.")
-    team_list.add_argument("--workspace", metavar="T...", help="only this workspace")
+    team_list.add_argument(
+        "--workspace", metavar="T...", type=_workspace_id, help="only this workspace"
+    )
     team_list.set_defaults(handler=cmd_team_list)
 
     config = commands.add_parser(
@@ -173,14 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config_set.add_argument("value", metavar="VALUE")
     config_set.add_argument(
-        "--workspace", metavar="T...", help="default: the bot token's workspace"
+        "--workspace", metavar="T...", type=_workspace_id, help="default: the bot token's workspace"
     )
     config_set.set_defaults(handler=cmd_settings_set)
     config_list = config_commands.add_parser(
         "list", help="print the settings", description="Every workspace setting."
     )
     config_list.add_argument(
-        "--workspace", metavar="T...", help="default: the bot token's workspace"
+        "--workspace", metavar="T...", type=_workspace_id, help="default: the bot token's workspace"
     )
     config_list.set_defaults(handler=cmd_settings_list)
     return parser
@@ -194,6 +210,45 @@ def _port(raw: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 1-65535: {raw}")
     return port
+
+
+def _slack_id(raw: str, prefixes: str, what: str, example: str) -> str:
+    """Slack ids are a letter saying what they are, then upper-case letters and digits (an
+    underscore is let through, for the made-up ids of tests and demos)."""
+    value = raw.strip()
+    rest = value[1:].replace("_", "")
+    if (
+        not (value[:1] in prefixes and len(rest) >= 2 and rest.isascii() and rest.isalnum())
+        or rest.upper() != rest
+    ):
+        raise argparse.ArgumentTypeError(f"not a Slack {what} id: {raw!r} (like {example})")
+    return value
+
+
+def _user_id(raw: str) -> str:
+    return _slack_id(raw, "UW", "user", "U0123ABCD")
+
+
+def _user_ids(raw: str) -> list[str]:
+    ids = [_user_id(part) for part in raw.split(",") if part.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError(f"no user ids in {raw!r} (like U0123ABCD,U0456EFGH)")
+    return ids
+
+
+def _channel_id(raw: str) -> str:
+    return _slack_id(raw, "CG", "channel", "C0123ABCD")
+
+
+def _workspace_id(raw: str) -> str:
+    return _slack_id(raw, "TE", "workspace", "T0123ABCD")
+
+
+def _team_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not 1 <= len(name) <= 80:
+        raise argparse.ArgumentTypeError("NAME must be 1 to 80 characters")
+    return name
 
 
 LONG_RUNNING = ("serve", "clock")  # processes whose logs are the operator's record

@@ -190,15 +190,9 @@ def _workspace(args: argparse.Namespace, settings: Settings) -> str:
 def cmd_team_set(args: argparse.Namespace, settings: Settings) -> int:
     from storage.teams import MembersElsewhere, set_team
 
-    name = " ".join(args.name.split())
-    if not name or len(name) > 80:
-        raise CommandError("NAME must be 1 to 80 characters", EXIT_CONFIG)
-    members = [m for chunk in args.members for m in chunk.split(",") if m.strip()]
-    for user in [*args.manager, *members]:
-        if not _looks_like_user(user.strip()):
-            raise CommandError(f"not a Slack user id: {user!r} (they look like U0123ABCD)", 2)
-    if args.channel and args.channel[:1] not in ("C", "G"):
-        raise CommandError(f"not a Slack channel id: {args.channel!r} (like C0123ABCD)", 2)
+    # NAME and the ids were checked as the arguments were parsed (bot/cli.py).
+    name: str = args.name
+    members = [user for chunk in args.members for user in chunk]
     db = _database(settings, migrated=True)
     team_id = _workspace(args, settings)
     try:
@@ -216,12 +210,6 @@ def cmd_team_set(args: argparse.Namespace, settings: Settings) -> int:
         f"channel {team.channel_id or 'none'}"
     )
     return 0
-
-
-def _looks_like_user(user: str) -> bool:
-    """Slack user ids are U or W and upper-case letters and digits (U0123ABCD)."""
-    rest = user[1:].replace("_", "")
-    return user[:1] in ("U", "W") and rest.isascii() and rest.isalnum() and rest.upper() == rest
 
 
 def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -50,7 +50,12 @@ def test_a_rep_is_in_one_team_and_moving_is_explicit(db: Database, fake_slack: F
 def test_team_set_refuses_bad_ids(db: Database, fake_slack: FakeSlack) -> None:
     env = app_env(db, fake_slack)
     result = run_cli("team", "set", "X", "--manager", "bob", "--members", "UREP1", env=env)
-    assert result.returncode == 2 and "not a Slack user id" in one_line_error(result.stderr)
+    assert result.returncode == 2 and result.stderr.startswith("usage: ")
+    assert "argument --manager: not a Slack user id: 'bob'" in result.stderr
+    for bad in (["--members", ","], ["--members", "UREP1", "--channel", "C"]):
+        result = run_cli("team", "set", "X", "--manager", "UMGR1", *bad, env=env)
+        assert result.returncode == 2 and result.stderr.startswith("usage: ")
+        assert "Traceback" not in result.stderr and "error: argument --" in result.stderr
     result = run_cli("team", "set", "X", "--members", "UREP1", env=env)
     assert result.returncode == 2 and "--manager" in result.stderr
 
