@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Every recorded debrief, one row each, as CSV (UTF-8, header row first).",
     )
     debriefs.add_argument("--format", choices=["csv"], default="csv", help="output format")
-    debriefs.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    debriefs.add_argument(
+        "--output", metavar="FILE", help="write to FILE instead of standard output ('-')"
+    )
     debriefs.set_defaults(handler=cmd_export_debriefs)
 
     clock = commands.add_parser(

@@ -43,6 +43,13 @@ class CommandError(Exception):
 
 def _database(settings: Settings, *, migrated: bool = False) -> Database:
     """The database, checked reachable; `migrated` also requires the schema to be there."""
+    if migrated:
+        missing = _missing_sqlite_file(settings.database_url)
+        if missing is not None:  # connecting would create an empty file
+            raise CommandError(
+                f"there is no database file {missing}: run `python -m bot db upgrade` to create "
+                "it, or set DATABASE_URL to the one you use"
+            )
     db = Database(settings.database_url)
     try:
         db.check()
@@ -51,6 +58,15 @@ def _database(settings: Settings, *, migrated: bool = False) -> Database:
     if migrated and not db.has_schema():
         raise CommandError("the database has no schema yet: run `python -m bot db upgrade` first")
     return db
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return None if Path(parsed.database).exists() else parsed.database
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,7 +80,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
     db = _database(settings, migrated=True)
-    if args.output is None:
+    if args.output in (None, "-"):
         # UTF-8 whatever the terminal's encoding, as the help says; the stream stays open.
         sys.stdout.flush()
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -160,7 +176,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return 0
     assert secret is not None
-    serve_http(SlackWsgi(app, db, secret), port=args.port or settings.port)
+    port = args.port or settings.port
+    try:
+        serve_http(SlackWsgi(app, db, secret), port=port)
+    except OSError as exc:  # most often: another process has the port
+        raise CommandError(f"cannot serve HTTP on port {port}: {exc.strerror or exc}") from None
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from storage.db import Database
 from tests.conftest import RunningApp, repo_root
+from tests.support.fake_slack import FakeSlack
 
 CONTRACT_COLUMNS = [
     "deal",
@@ -126,6 +128,30 @@ def test_export_without_schema_says_what_to_do(tmp_path: Path) -> None:
     result = run_cli("export", "debriefs", env={"DATABASE_URL": f"sqlite:///{tmp_path}/e.db"})
     assert result.returncode == 1
     assert "db upgrade" in one_line_error(result.stderr)
+    assert not (tmp_path / "e.db").exists()  # asking did not leave an empty database behind
+
+
+def test_export_to_dash_is_standard_output(db: Database, tmp_path: Path) -> None:
+    result = run_cli("export", "debriefs", "--output", "-", env={"DATABASE_URL": db.url})
+    assert result.returncode == 0 and result.stdout.startswith("deal,rep,call_date")
+
+
+def test_serve_on_a_port_in_use_is_one_line_naming_it(
+    db: Database, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "DATABASE_URL": db.url,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": fake_slack.url,
+        }
+        result = run_cli("serve", "--http", "--no-scheduler", "--port", str(port), env=env)
+    assert result.returncode == 1
+    assert f"cannot serve HTTP on port {port}" in one_line_error(result.stderr)
 
 
 def _record_both_ways(app: RunningApp, tricky: str) -> None:
