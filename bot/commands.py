@@ -9,12 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-import os
-import stat
 import sys
-import tempfile
-from collections.abc import Callable
-from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -90,7 +85,12 @@ def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             out.detach()
     else:
-        count = _export_to_file(args.output, lambda out: _write_rows(db, out))
+        from bot.export import ExportTargetError, write_to_file
+
+        try:
+            count = write_to_file(args.output, lambda out: _write_rows(db, out))
+        except ExportTargetError as exc:
+            raise CommandError(str(exc), EXIT_CONFIG if exc.bad_name else EXIT_FAILURE) from None
     print(f"exported {count} debriefs", file=sys.stderr)
     return 0
 
@@ -101,50 +101,6 @@ def _write_rows(db: Database, out: TextIO) -> int:
 
     with db.session() as session:
         return write_csv(iter_export_rows(session), out)
-
-
-def _export_to_file(name: str, write: Callable[[TextIO], int]) -> int:
-    """Write the export to `name`. A regular file (or a link to one) is written beside the
-    target and renamed over it at the end, keeping its permissions: a failure leaves the old
-    file, never half a new one. Anything else that exists (a pipe, a device) is written to."""
-    if not name.strip() or name.endswith(os.sep):
-        raise CommandError(f"cannot write {name!r}: give a file name", EXIT_CONFIG)
-    real = Path(os.path.realpath(name))
-    if real.is_dir():
-        raise CommandError(f"cannot write {name}: it is a directory", EXIT_CONFIG)
-    try:
-        if real.exists() and not real.is_file():
-            with real.open("w", newline="", encoding="utf-8") as out:
-                return write(out)
-        handle, partial_name = tempfile.mkstemp(
-            dir=real.parent, prefix=f".{real.name}.", suffix=".partial"
-        )
-    except OSError as exc:
-        raise CommandError(f"cannot write {name}: {exc.strerror or exc}") from None
-    partial = Path(partial_name)
-    try:
-        if real.exists():
-            os.chmod(partial, stat.S_IMODE(real.stat().st_mode))
-        else:
-            os.chmod(partial, 0o666 & ~_umask())
-        with open(handle, "w", newline="", encoding="utf-8") as out:
-            count = write(out)
-        os.replace(partial, real)
-        return count
-    except OSError as exc:
-        with suppress(OSError):
-            partial.unlink()
-        raise CommandError(f"cannot write {name}: {exc.strerror or exc}") from None
-    except BaseException:
-        with suppress(OSError):
-            partial.unlink()
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import date, datetime
+from pathlib import Path
 from typing import TextIO
 
 from storage.debriefs import ExportRow
@@ -68,3 +73,56 @@ def write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
         writer.writerow(_row(row))
         count += 1
     return count
+
+
+class ExportTargetError(Exception):
+    """The export cannot go where it was pointed; `bad_name` when the name itself is wrong."""
+
+    def __init__(self, message: str, *, bad_name: bool = False) -> None:
+        super().__init__(message)
+        self.bad_name = bad_name
+
+
+def write_to_file(name: str, write: Callable[[TextIO], int]) -> int:
+    """Run `write` on the file `name` (UTF-8), returning what it returns.
+
+    A regular file (or a link to one) is written beside the target and renamed over it at the
+    end, keeping its permissions: a failure leaves the old file, never half a new one.
+    Anything else that exists (a pipe, a device) is written to directly."""
+    if not name.strip() or name.endswith(os.sep):
+        raise ExportTargetError(f"cannot write {name!r}: give a file name", bad_name=True)
+    real = Path(os.path.realpath(name))
+    if real.is_dir():
+        raise ExportTargetError(f"cannot write {name}: it is a directory", bad_name=True)
+    try:
+        if real.exists() and not real.is_file():
+            with real.open("w", newline="", encoding="utf-8") as out:
+                return write(out)
+        handle, partial_name = tempfile.mkstemp(
+            dir=real.parent, prefix=f".{real.name}.", suffix=".partial"
+        )
+    except OSError as exc:
+        raise ExportTargetError(f"cannot write {name}: {exc.strerror or exc}") from None
+    partial = Path(partial_name)
+    try:
+        mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask()
+        os.chmod(partial, mode)
+        with open(handle, "w", newline="", encoding="utf-8") as out:
+            count = write(out)
+        os.replace(partial, real)
+        return count
+    except OSError as exc:
+        with suppress(OSError):
+            partial.unlink()
+        raise ExportTargetError(f"cannot write {name}: {exc.strerror or exc}") from None
+    except BaseException:
+        with suppress(OSError):
+            partial.unlink()
+        raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; a CLI runs one thread here)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
