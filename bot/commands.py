@@ -278,7 +278,17 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
         _deps(settings, db, as_of), web_client(settings, patient=True), as_of
     )
     print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
+    for outcome, meaning in OUTCOME_MEANINGS.items():
+        if report.outcomes.get(outcome):
+            print(f"  {outcome}: {meaning}")
     return 1 if report.outcomes.get("failed") else 0
+
+
+OUTCOME_MEANINGS = {
+    "skipped": "sent before, or being sent by another process",
+    "failed": "Slack refused them or could not be reached; a later run tries again",
+    "unknown": "the request went out and no answer came back; never resent, so nobody gets two",
+}
 
 
 def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:

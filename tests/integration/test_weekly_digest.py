@@ -216,6 +216,10 @@ def test_jobs_run_as_of_through_the_cli(db: Database, fake_slack: FakeSlack) -> 
         [*command, "2026-11-30T10:00:00+01:00"], env=env, capture_output=True, text=True, timeout=60
     )
     assert "sent 1" in due.stdout
+    again = subprocess.run(
+        [*command, "2026-11-30T10:00:00+01:00"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "skipped 1" in again.stdout and "skipped: sent before" in again.stdout
     bad = subprocess.run(
         [*command, "next monday"], env=env, capture_output=True, text=True, timeout=60
     )
