@@ -120,6 +120,15 @@ def open_modal(
             log.info("modal date not adjusted: %s", exc.response.get("error"))
 
 
+def prefill_from_command(text: str) -> ModalPrefill:
+    """`/debrief Acme Corp` names the deal. Text too long to be a deal's name is kept in the
+    notes instead, whole, rather than cut into a deal nobody meant."""
+    name = " ".join(text.split())
+    if len(name) <= MAX_DEAL_NAME:
+        return ModalPrefill(deal=name or None)
+    return ModalPrefill(notes=clip(text.strip(), MAX_LONG_TEXT))
+
+
 def prefill_from_message(text: str) -> ModalPrefill:
     """A message that is a post-call debrief fills every field; any other fills the notes."""
     if is_debrief_message(text):
@@ -268,9 +277,13 @@ def register(app: App, deps: Deps) -> None:
             ack(text=_pause_command(deps, command["team_id"], command["user_id"], text))
             return
         ack()
-        prefill = ModalPrefill(deal=clip(" ".join(text.split()), MAX_DEAL_NAME) or None)
         open_modal(
-            client, deps, command["trigger_id"], command["team_id"], command["user_id"], prefill
+            client,
+            deps,
+            command["trigger_id"],
+            command["team_id"],
+            command["user_id"],
+            prefill_from_command(text),
         )
 
     @app.shortcut(SHORTCUT_CALLBACK_ID)

@@ -66,6 +66,16 @@ def test_debrief_command_opens_the_modal_prefilled(running_app: RunningApp) -> N
     assert {o["value"] for o in timeline["element"]["options"]} == {"yes", "no"}
 
 
+def test_text_too_long_for_a_deal_name_goes_to_the_notes(running_app: RunningApp) -> None:
+    """A rep who types the whole story after /debrief: nothing is cut into a deal name."""
+    story = "Acme call: they liked the demo, the CFO joins next time, " * 3
+    running_app.slack.command("/debrief", story)
+    view = running_app.fake.wait_for("views.open")[0].params["view"]
+    by_id = {b.get("block_id"): b for b in view["blocks"]}
+    assert "initial_option" not in by_id["deal"]["element"]
+    assert by_id["notes"]["element"]["initial_value"] == story.strip()
+
+
 def test_modal_date_defaults_to_the_reps_own_today(running_app: RunningApp) -> None:
     # 2026-11-30 15:00 UTC is already 2026-12-01 in Auckland.
     running_app.fake.users["U_KIWI"] = {"id": "U_KIWI", "tz": "Pacific/Auckland"}
