@@ -3,7 +3,6 @@ a rep pauses reminders for a week from a reminder's button."""
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.payloads import action_id_value, refuse
+from handlers.payloads import action_id_value, metadata_id, refuse
 from handlers.views import coaching as views
 from handlers.views.deal_actions import not_allowed
 from storage.coaching import get_session, schedule_session, set_pause
@@ -48,9 +47,8 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         team_id, manager = body["team"]["id"], body["user"]["id"]
-        try:
-            session_id = int(json.loads(view.get("private_metadata") or "{}")["session_id"])
-        except (ValueError, KeyError, TypeError):
+        session_id = metadata_id(view, "session_id")
+        if session_id is None:
             ack()
             return
         picked = (

@@ -8,7 +8,6 @@ rep's buttons, owns it).
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from slack_sdk import WebClient
 from coaching.gaps import gaps_of
 from handlers.debrief_modal import open_modal
 from handlers.deps import Deps
-from handlers.payloads import action_id_value, refuse
+from handlers.payloads import action_id_value, metadata_id, refuse
 from handlers.views import deal_actions as views
 from handlers.views.debrief_messages import Rendered
 from handlers.views.debrief_modal import ModalPrefill
@@ -168,10 +167,8 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            deal_id = int(meta["deal_id"])
-        except (ValueError, KeyError, TypeError):
+        deal_id = metadata_id(view, "deal_id")
+        if deal_id is None:
             ack()
             return
         values = view.get("state", {}).get("values", {})

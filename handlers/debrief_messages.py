@@ -8,7 +8,6 @@ repeat never answers twice.
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,9 +27,9 @@ from handlers.views.debrief_messages import (
     parse_failed,
     thread_reply,
 )
+from scheduling.delivery import deliver
 from storage.db import DatabaseError
 from storage.debriefs import Delivery, latest_answers, record_debrief
-from storage.outbox import claim, mark_sent
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +60,25 @@ def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
 def _refuse_once(
     deps: Deps, client: WebClient, team_id: str, event: dict[str, Any], message: Rendered
 ) -> None:
-    """Say why nothing was recorded, once per message however often Slack delivers it (a
-    redelivery may come under a new event_id, without a retry header). The claim is the
-    outbox row of the message's channel and ts; without the database, answer anyway."""
-    key = f"message-refusal:{team_id}:{event['channel']}:{event['ts']}"
+    """Say in the thread why nothing was recorded, once per message however often Slack
+    delivers it (a redelivery may come under a new event_id, without a retry header): the
+    outbox key is the message's channel and ts. Without the database, answer anyway."""
     try:
-        with deps.db.session() as session:
-            if claim(session, key, team_id, "message-refusal", str(event.get("user"))) is None:
-                return
+        deliver(
+            deps.db,
+            client,
+            key=f"message-refusal:{team_id}:{event['channel']}:{event['ts']}",
+            team_id=team_id,
+            kind="message-refusal",
+            recipient=str(event.get("user")),
+            channel=event["channel"],
+            thread_ts=event.get("thread_ts") or event["ts"],
+            render=lambda: message,
+            now=deps.now(),
+        )
     except DatabaseError:
         log.warning("could not claim a refusal reply; answering anyway", exc_info=True)
         _reply(client, event, message)
-        return
-    _reply(client, event, message)
-    with suppress(DatabaseError), deps.db.session() as session:
-        mark_sent(session, key, event["channel"], None)
 
 
 def handle_post_call_message(

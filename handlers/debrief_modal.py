@@ -7,7 +7,6 @@ before it is acknowledged, so a rep who sees the modal close knows the debrief i
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -36,7 +35,7 @@ from coaching.gaps import Gap, gaps_of
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
-from handlers.payloads import action_id_value, refuse
+from handlers.payloads import action_id_value, refuse, view_metadata
 from handlers.timezones import cached_zone, fetch_zone
 from handlers.views.coaching import (
     coaching_request,
@@ -152,14 +151,6 @@ def prefill_from_message(text: str) -> ModalPrefill:
     return ModalPrefill(notes=clip(notes, MAX_LONG_TEXT) if notes else None)
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
 @dataclass(frozen=True)
 class _Saved:
     recorded: Recorded
@@ -187,7 +178,7 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
     form = read_form(view.get("state", {}).get("values", {}), today)
     if form.errors:
         raise _Refused(form.errors)
-    meta = _metadata(view)
+    meta = view_metadata(view)
     debrief_id = meta.get("debrief_id")
     with deps.db.session() as session:
         entry = form.entry
@@ -370,7 +361,7 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        corrected = isinstance(_metadata(view).get("debrief_id"), int)
+        corrected = isinstance(view_metadata(view).get("debrief_id"), int)
         recorded = saved.recorded
         if not recorded.created and not corrected:
             return  # the same submission, delivered again: confirmed the first time
@@ -378,5 +369,5 @@ def register(app: App, deps: Deps) -> None:
         client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
         if saved.coaching_session is not None:
             request_coaching(deps, client, team_id, user_id, saved, message)
-        if _metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen
+        if view_metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen
             refresh_home(deps, client, team_id, user_id)

@@ -5,7 +5,6 @@ the submission, which must be answered within 3 seconds, makes no Web API call."
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from coaching.debrief import FieldError
 from handlers.deps import Deps
+from handlers.payloads import view_metadata
 from handlers.views import teams as views
 from handlers.views.debrief_messages import field_error_text
 from storage.db import DatabaseError
@@ -75,10 +75,7 @@ def register(app: App, deps: Deps) -> None:
         if not name:
             ack(response_action="errors", errors={"team_name": views.name_required()})
             return
-        try:
-            admin = bool(json.loads(view.get("private_metadata") or "{}").get("admin"))
-        except ValueError:
-            admin = False
+        admin = bool(view_metadata(view).get("admin"))
         channel = (values.get("channel", {}).get("channel") or {}).get("selected_channel")
         move = bool((values.get("move", {}).get("move") or {}).get("selected_options"))
         try:

@@ -49,8 +49,9 @@ def deliver(
     channel: str,
     render: Callable[[], Rendered],
     now: datetime,
+    thread_ts: str | None = None,
 ) -> Outcome:
-    """Claim one key, send one message, record it."""
+    """Claim one key, send one message (in `thread_ts`'s thread when given), record it."""
     return deliver_group(
         db,
         client,
@@ -61,6 +62,7 @@ def deliver(
         channel=channel,
         render=lambda _claimed: render(),
         now=now,
+        thread_ts=thread_ts,
     )
 
 
@@ -75,6 +77,7 @@ def deliver_group(
     channel: str,
     render: Callable[[list[str]], Rendered],
     now: datetime,
+    thread_ts: str | None = None,
 ) -> Outcome:
     """Several things due to one person in one message: each keeps its own key (a reminder is
     once per deal and next step), and only the keys claimed now are rendered and sent."""
@@ -84,8 +87,8 @@ def deliver_group(
         return Outcome.SKIPPED
     try:
         message = render(claimed)
-        response = client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks
+        response = client.chat_postMessage(  # slack_sdk leaves out a thread_ts of None
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
         )
     except Exception as error:
         if _ambiguous(error):
