@@ -1,4 +1,5 @@
-"""What every scheduled job shares: its report, and reading a workspace's settings safely."""
+"""What every scheduled job shares: its report, running it workspace by workspace, and
+reading a workspace's settings safely."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,3 +58,22 @@ def setting(
             "bad workspace setting; using the default", extra={"team": team_id, "error": str(error)}
         )
         return default
+
+
+WorkspaceJob = Callable[["Deps", "WebClient", str, datetime, "JobReport"], None]
+
+
+def each_workspace(
+    deps: Deps,
+    client: WebClient,
+    as_of: datetime,
+    workspaces: Callable[[Session], list[str]],
+    job: WorkspaceJob,
+) -> JobReport:
+    """Run `job` for every workspace `workspaces` lists, into one report."""
+    report = JobReport()
+    with deps.db.session() as session:
+        team_ids = workspaces(session)
+    for team_id in team_ids:
+        job(deps, client, team_id, as_of, report)
+    return report

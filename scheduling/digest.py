@@ -22,7 +22,7 @@ from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.digest import TeamDigest, chart_texts, weekly_digest
 from scheduling.charts import WeekShare, effective_share_chart
-from scheduling.common import JobReport, setting
+from scheduling.common import JobReport, each_workspace, setting
 from scheduling.delivery import Outcome, deliver
 from storage.db import Database, DatabaseError
 from storage.metrics import daily_calls
@@ -54,12 +54,7 @@ def workspace_stalls(
 
 
 def run_weekly_digest(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
-    report = JobReport()
-    with deps.db.session() as session:
-        workspaces = workspaces_with_teams(session)
-    for team_id in workspaces:
-        _digest_workspace(deps, client, team_id, as_of, report)
-    return report
+    return each_workspace(deps, client, as_of, workspaces_with_teams, _digest_workspace)
 
 
 def _digest_workspace(

@@ -24,7 +24,7 @@ from coaching.prompts import load_prompts, pick_prompts
 from coaching.schedule import DigestSchedule, digest_due
 from handlers.deps import Deps
 from handlers.views.coaching import no_debriefs_for_nudge, nudge
-from scheduling.common import JobReport, setting
+from scheduling.common import JobReport, each_workspace, setting
 from scheduling.delivery import Outcome, deliver
 from storage.coaching import prompts_seen, record_prompts, team_call_stats
 from storage.teams import list_teams, workspaces_with_teams
@@ -34,12 +34,7 @@ NUDGE_HOUR = 10  # an hour after the default digest, so managers have read their
 
 
 def run_coaching_nudges(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
-    report = JobReport()
-    with deps.db.session() as session:
-        workspaces = workspaces_with_teams(session)
-    for team_id in workspaces:
-        _nudge_workspace(deps, client, team_id, as_of, report)
-    return report
+    return each_workspace(deps, client, as_of, workspaces_with_teams, _nudge_workspace)
 
 
 def _nudge_workspace(

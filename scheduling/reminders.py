@@ -16,7 +16,7 @@ from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.coaching import DueStep, reminders
 from handlers.views.debrief_messages import Rendered
-from scheduling.common import CAPPED_KINDS, JobReport, setting
+from scheduling.common import CAPPED_KINDS, JobReport, each_workspace, setting
 from scheduling.delivery import deliver_group
 from storage.coaching import pauses
 from storage.outbox import sent_since
@@ -25,12 +25,7 @@ from storage.workspace_settings import read_settings
 
 
 def run_debrief_reminders(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
-    report = JobReport()
-    with deps.db.session() as session:
-        workspaces = workspaces_with_open_deals(session)
-    for team_id in workspaces:
-        _remind_workspace(deps, client, team_id, as_of, report)
-    return report
+    return each_workspace(deps, client, as_of, workspaces_with_open_deals, _remind_workspace)
 
 
 def reminder_key(team_id: str, deal: DealSnapshot) -> str:

@@ -156,7 +156,7 @@ class _Budget:
         return True
 
 
-def _choose(teams: list[TeamDigest], budget: _Budget) -> list[_Group]:
+def _choose(teams: list[TeamDigest], team_headings: list[str], budget: _Budget) -> list[_Group]:
     """Decide which deals the message shows, most urgent first across every team (timeline
     and authority gaps lead), whatever team they are in: the first DETAILED_DEALS get a
     section and buttons, the next a line each, until the message is full. A heading is only
@@ -173,7 +173,7 @@ def _choose(teams: list[TeamDigest], budget: _Budget) -> list[_Group]:
         for stalled in group.deals:
             headings = [group.heading()] if not group.shown else []
             if len(teams) > 1 and group.team not in team_headed:
-                headings.append(_team_heading(teams[group.team]))
+                headings.append(team_headings[group.team])
             head_chars = sum(len(h) for h in headings)
             if detailed < DETAILED_DEALS and not group.lines:
                 text = _deal_text(stalled)
@@ -210,19 +210,19 @@ def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
         HeaderBlock(text=clip(title, 150)),
         SectionBlock(text=MarkdownTextObject(text=summary)),
     ]
+    team_headings = [_team_heading(team) for team in teams]
     budget = _Budget(len(blocks), len(title) + len(summary))
-    groups = _choose(teams, budget)
+    groups = _choose(teams, team_headings, budget)
     # Then, room permitting, one line for each team with nothing stalled.
     all_clear = {
         index
         for index, team in enumerate(teams)
-        if len(teams) > 1 and not team.stalled and budget.take(1, len(_team_heading(team)))
+        if len(teams) > 1 and not team.stalled and budget.take(1, len(team_headings[index]))
     }
-    for index, team in enumerate(teams):
+    for index in range(len(teams)):
         mine = [g for g in groups if g.team == index and g.shown]
         if len(teams) > 1 and (mine or index in all_clear):
-            heading = _team_heading(team)
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)))
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=team_headings[index])))
         for group in mine:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=group.heading())]))
             for stalled in group.detailed:
