@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, Integer, Table, bindparam, case, func, select, update
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
 from coaching.gaps import LatestAnswers
 from storage.models import Deal, Debrief, utcnow
-from storage.upsert import dialect_insert, insert_ignore, per_dialect
+from storage.upsert import dialect_insert, dialect_of, insert_ignore
 
 DEBRIEF_TABLE: Table = Debrief.__table__  # type: ignore[assignment]
 DEAL_TABLE: Table = Deal.__table__  # type: ignore[assignment]
@@ -44,15 +45,13 @@ class DealRow:
     name: str
 
 
-def _build_deal_upsert(dialect: str) -> Any:
+@cache
+def _deal_upsert(dialect: str) -> Any:
     statement = dialect_insert(dialect, DEAL_TABLE)
     return statement.on_conflict_do_update(
         index_elements=["team_id", "name_key"],
         set_={"updated_at": statement.excluded.updated_at},
     ).returning(DEAL_TABLE.c.id, DEAL_TABLE.c.name)
-
-
-_deal_upsert = per_dialect(_build_deal_upsert)
 
 
 def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id: str) -> DealRow:
@@ -74,7 +73,7 @@ def get_or_create_deal(session: Session, team_id: str, name: str, owner_user_id:
         "created_at": now,
         "updated_at": now,
     }
-    row = session.connection().execute(_deal_upsert(session), values).one()
+    row = session.connection().execute(_deal_upsert(dialect_of(session)), values).one()
     return DealRow(int(row[0]), str(row[1]))
 
 

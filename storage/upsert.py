@@ -11,7 +11,6 @@ then inserts exactly the columns the parameters name).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -43,13 +42,3 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: 
     """Insert a row unless one with the same `keys` exists; returns the new primary key or None."""
     statement = _insert_ignore_statement(dialect_of(session), table, tuple(keys))
     return session.connection().execute(statement, values).scalar()
-
-
-def per_dialect(build: Callable[[str], Any]) -> Callable[[Session], Any]:
-    """`build(dialect)` once per dialect; the returned function picks the session's."""
-    cached = cache(build)
-
-    def statement(session: Session) -> Any:
-        return cached(dialect_of(session))
-
-    return statement
