@@ -4,7 +4,7 @@ Our real app, started exactly as operators start it (``python -m bot serve --htt
 --no-scheduler``, with its JSON request log), and a BARE Bolt app (``bench/bare_app.py``:
 ``/debrief`` acks then opens a minimal modal; the ``debrief`` submission only acks; no
 database) each run in a process of their own behind the same waitress set-up, against one
-FakeSlack in this process. For each backend (a fresh SQLite file; PostgreSQL with schema
+SlackStandIn in this process. For each backend (a fresh SQLite file; PostgreSQL with schema
 ``public`` dropped and recreated, then migrated) and each concurrency, ``--requests`` requests
 alternate ``/debrief Acme <i>`` commands with modal submissions (unique view ids, deal
 ``new:Deal <i>``, so each one inserts a row), sent by that many client threads.
@@ -60,9 +60,7 @@ from sqlalchemy import text
 
 from bench.scratch import DEFAULT_POSTGRES_URL, fresh_postgres, fresh_sqlite
 from bot.http import SERVER_THREADS
-from storage.db import Database
-from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import (
+from sandbox.payloads import (
     FORM,
     SlackRequests,
     datepicker,
@@ -71,6 +69,8 @@ from tests.support.slack_requests import (
     radio,
     sign,
 )
+from sandbox.webapi import SlackStandIn
+from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "bench-signing-secret"
@@ -269,7 +269,7 @@ def start_server(name: str, argv: list[str], env: dict[str, str], logs: Path) ->
     raise RuntimeError(f"{name} did not start:\n{tail}")
 
 
-def child_env(fake: FakeSlack, **settings: str) -> dict[str, str]:
+def child_env(fake: SlackStandIn, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -297,20 +297,20 @@ class Target:
         return start
 
 
-def _target(name: str, server: Server, fake: FakeSlack, check_errors: bool) -> Target:
+def _target(name: str, server: Server, fake: SlackStandIn, check_errors: bool) -> Target:
     url = f"http://127.0.0.1:{server.port}/slack/events"
     slack = SlackRequests(url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake.hooks_url)
     return Target(name, server, slack, check_errors)
 
 
-def ours(db_url: str, fake: FakeSlack, logs: Path) -> Target:
+def ours(db_url: str, fake: SlackStandIn, logs: Path) -> Target:
     """Our app as operators run it, without the scheduler (a clock process's job)."""
     env = child_env(fake, DATABASE_URL=db_url, TIMEZONE="UTC")
     argv = [sys.executable, "-m", "bot", "serve", "--http", "--no-scheduler"]
     return _target("ours", start_server("ours", argv, env, logs), fake, True)
 
 
-def bare(fake: FakeSlack, logs: Path) -> Target:
+def bare(fake: SlackStandIn, logs: Path) -> Target:
     argv = [sys.executable, "-m", "bench.bare_app"]
     return _target("bare", start_server("bare", argv, child_env(fake), logs), fake, False)
 
@@ -369,7 +369,7 @@ class Result:
 # --------------------------------------------------------------------------- one scenario
 
 
-def drain(fake: FakeSlack, target: Target, samples: list[Sample]) -> tuple[float, list[str]]:
+def drain(fake: SlackStandIn, target: Target, samples: list[Sample]) -> tuple[float, list[str]]:
     """Wait for the Web API calls listeners make after acknowledging; not part of latency."""
     problems: list[str] = []
     expected = {"views.open": sum(1 for s in samples if s.ok and s.kind == "command")}
@@ -390,7 +390,7 @@ def drain(fake: FakeSlack, target: Target, samples: list[Sample]) -> tuple[float
 
 
 def scenario(
-    fake: FakeSlack, target: Target, backend: str, concurrency: int, requests: int
+    fake: SlackStandIn, target: Target, backend: str, concurrency: int, requests: int
 ) -> Result:
     tag = f"{backend[0].upper()}{target.name[0].upper()}{concurrency}x"
     warmup = run_load(target, WARMUP_REQUESTS, min(concurrency, 8), tag + "W")
@@ -549,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     measured: list[str] = []
     started = time.perf_counter()
-    with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
+    with SlackStandIn() as fake, tempfile.TemporaryDirectory(prefix="dealcoach-bench-") as tmp:
         for backend in args.backends:
             try:
                 db = (

@@ -29,12 +29,12 @@ from bench.scratch import fresh_postgres, fresh_sqlite, postgres_url
 from bot.app import web_client
 from bot.settings import load_settings
 from handlers.deps import Deps
+from sandbox.webapi import SlackStandIn
 from scheduling.common import JobReport
 from scheduling.digest import run_weekly_digest
 from storage.db import Database
 from storage.debriefs import refresh_summary
 from storage.models import Deal, Debrief, OutboxMessage, Team, TeamManager, TeamMember
-from tests.support.fake_slack import FakeSlack
 
 TEAM_ID = "T1"
 AS_OF = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
@@ -107,7 +107,7 @@ def seed(db: Database, managers: int) -> None:
             refresh_summary(session, deal_id)
 
 
-def run(db: Database, fake: FakeSlack, clocks: int, as_of: datetime) -> list[JobReport]:
+def run(db: Database, fake: SlackStandIn, clocks: int, as_of: datetime) -> list[JobReport]:
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_API_URL": fake.url, "DATABASE_URL": db.url}
     )
@@ -130,7 +130,7 @@ def run(db: Database, fake: FakeSlack, clocks: int, as_of: datetime) -> list[Job
 
 def measure(backend: str, db: Database, managers: int, throttled: int) -> bool:
     seed(db, managers)
-    with FakeSlack() as fake:
+    with SlackStandIn() as fake:
         fake.rate_limit_per_channel(1.0)
         fake.fail_next("chat.postMessage", status=429, times=throttled, retry_after=1)
         started = time.perf_counter()

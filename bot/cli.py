@@ -33,7 +33,7 @@ from bot.commands import (
     cmd_team_set,
     parse_as_of,
 )
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from storage.db import DatabaseError, MigrationError
 
 
@@ -72,6 +72,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="run no scheduled jobs in this process (leave them to a separate clock process)",
     )
     serve.set_defaults(handler=cmd_serve)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot in a browser, against a local stand-in for Slack",
+        description="Run the bot exactly as `serve --http` does, against a local stand-in for "
+        "Slack that you use in a browser at http://127.0.0.1:PORT/. Nothing to configure: it "
+        "generates its own token and signing secret and keeps its own SQLite file, sandbox.db "
+        "(or DATABASE_URL when set in the environment).",
+    )
+    sandbox.add_argument("--port", type=_port, help="HTTP port (default 3000)")
+    sandbox.add_argument(
+        "--host",
+        metavar="ADDRESS",
+        help="address to listen on (default 127.0.0.1; another lets anyone who can reach it "
+        "act as anyone in the sandbox)",
+    )
+    seeding = sandbox.add_mutually_exclusive_group()
+    seeding.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a demo workspace through the bot (the default on an empty database)",
+    )
+    seeding.add_argument("--empty", action="store_true", help="start with nothing seeded")
+    sandbox.set_defaults(handler=_sandbox)
 
     db = commands.add_parser("db", help="database schema", description="Database schema.")
     db_commands = db.add_subparsers(
@@ -204,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox_run import cmd_sandbox
+
+    return cmd_sandbox(args, settings)
+
+
 def _port(raw: str) -> int:
     try:
         port = int(raw)
@@ -253,7 +283,7 @@ def _team_name(raw: str) -> str:
     return name
 
 
-LONG_RUNNING = ("serve", "clock")  # processes whose logs are the operator's record
+LONG_RUNNING = ("serve", "clock", "sandbox")  # processes whose logs are the operator's record
 
 
 def _fail(message: str, code: int) -> int:

@@ -22,13 +22,13 @@ from bot.app import create_app
 from bot.http import SlackWsgi
 from bot.settings import load_settings
 from handlers.deps import Deps
+from sandbox.payloads import SlackRequests
+from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.support.blockkit import check_call
-from tests.support.fake_slack import FakeSlack
 from tests.support.server import start_server
-from tests.support.slack_requests import SlackRequests
 
 POSTGRES_URL = os.environ.get(
     "DEALCOACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -101,13 +101,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture(scope="session")
-def fake_slack_server() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
+def fake_slack_server() -> Iterator[SlackStandIn]:
+    with SlackStandIn(strict_triggers=True) as fake:
         yield fake
 
 
 @pytest.fixture
-def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
+def fake_slack(fake_slack_server: SlackStandIn) -> Iterator[SlackStandIn]:
     """The fake Web API; when the test ends, every view and message the app sent is checked
     against Block Kit's limits."""
     fake_slack_server.reset()
@@ -117,7 +117,7 @@ def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
         check_call(call.method, call.params)
 
 
-def app_env(db: Database, fake: FakeSlack, **extra: str) -> dict[str, str]:
+def app_env(db: Database, fake: SlackStandIn, **extra: str) -> dict[str, str]:
     return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -132,13 +132,13 @@ def app_env(db: Database, fake: FakeSlack, **extra: str) -> dict[str, str]:
 class RunningApp:
     url: str
     slack: SlackRequests
-    fake: FakeSlack
+    fake: SlackStandIn
     db: Database
     clock: Clock
 
 
 @pytest.fixture
-def running_app(db: Database, fake_slack: FakeSlack, clock: Clock) -> Iterator[RunningApp]:
+def running_app(db: Database, fake_slack: SlackStandIn, clock: Clock) -> Iterator[RunningApp]:
     settings = load_settings(app_env(db, fake_slack))
     deps = Deps(db=db, default_zone=settings.zone, now=clock.now)
     app = create_app(settings, deps, socket_mode=False)
@@ -146,7 +146,11 @@ def running_app(db: Database, fake_slack: FakeSlack, clock: Clock) -> Iterator[R
     fake_slack.reset()  # forget auth.test from start-up
     try:
         slack = SlackRequests(
-            url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake_slack.hooks_url
+            url,
+            SIGNING_SECRET,
+            team_id=TEAM_ID,
+            response_url_base=fake_slack.hooks_url,
+            issuer=fake_slack,
         )
         yield RunningApp(url, slack, fake_slack, db, clock)
     finally:

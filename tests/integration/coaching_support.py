@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 from bot.app import web_client
 from bot.settings import load_settings
 from handlers.deps import Deps
+from sandbox.webapi import SlackStandIn
 from scheduling.clock import JOBS
 from scheduling.common import JobReport
 from storage.db import Database
 from tests.conftest import app_env
-from tests.support.fake_slack import FakeSlack
 
 
-def run_job(name: str, db: Database, fake: FakeSlack, as_of: str) -> JobReport:
+def run_job(name: str, db: Database, fake: SlackStandIn, as_of: str) -> JobReport:
     """A fresh Deps and client each time: nothing carries over in memory, as after a restart."""
     moment = datetime.fromisoformat(as_of)
     settings = load_settings(app_env(db, fake))

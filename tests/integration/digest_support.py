@@ -10,13 +10,13 @@ from bot.app import web_client
 from bot.settings import load_settings
 from coaching.debrief import DebriefInput
 from handlers.deps import Deps
+from sandbox.webapi import SlackStandIn
 from scheduling.common import JobReport
 from scheduling.digest import run_weekly_digest
 from storage.db import Database
 from storage.debriefs import Delivery, record_debrief
 from storage.teams import set_team
 from tests.conftest import TEAM_ID, app_env
-from tests.support.fake_slack import FakeSlack
 
 _keys = itertools.count()
 
@@ -49,7 +49,7 @@ def team(db: Database, name: str, managers: list[str], members: list[str]) -> No
         set_team(session, TEAM_ID, name, managers, members, None)
 
 
-def run_digest(db: Database, fake: FakeSlack, as_of: str) -> JobReport:
+def run_digest(db: Database, fake: SlackStandIn, as_of: str) -> JobReport:
     moment = datetime.fromisoformat(as_of)
     settings = load_settings(app_env(db, fake))
     deps = Deps(db=db, default_zone=ZoneInfo("UTC"), now=lambda: moment)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from tests.conftest import RunningApp, repo_root
-from tests.support.fake_slack import FakeSlack
 
 CONTRACT_COLUMNS = [
     "deal",
@@ -137,7 +137,7 @@ def test_export_to_dash_is_standard_output(db: Database, tmp_path: Path) -> None
 
 
 def test_serve_on_a_port_in_use_is_one_line_naming_it(
-    db: Database, fake_slack: FakeSlack, tmp_path: Path
+    db: Database, fake_slack: SlackStandIn, tmp_path: Path
 ) -> None:
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))

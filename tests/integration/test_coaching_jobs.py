@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.app import web_client
 from bot.settings import load_settings
 from handlers.views.debrief_messages import Rendered
+from sandbox.webapi import SlackStandIn
 from scheduling.delivery import deliver
 from storage.coaching import set_pause
 from storage.db import Database
@@ -18,7 +19,6 @@ from storage.teams import set_team
 from tests.conftest import TEAM_ID, app_env
 from tests.integration.coaching_support import run_job
 from tests.integration.digest_support import seed
-from tests.support.fake_slack import FakeSlack
 
 MONDAY = date(2026, 11, 30)
 NUDGE_TIME = "2026-11-30T10:30:00+00:00"
@@ -29,7 +29,7 @@ def east_team(db: Database, channel: str | None = "C_EAST") -> None:
         set_team(session, TEAM_ID, "East", ["U_MGR"], ["U_REP1", "U_REP2"], channel)
 
 
-def posted(fake: FakeSlack, channel: str) -> list[str]:
+def posted(fake: SlackStandIn, channel: str) -> list[str]:
     return [
         json.dumps(c.params.get("blocks"), ensure_ascii=False) + c.params["text"]
         for c in fake.calls_to("chat.postMessage")
@@ -38,7 +38,7 @@ def posted(fake: FakeSlack, channel: str) -> list[str]:
 
 
 def test_nudge_aims_at_the_most_common_gap_and_shows_only_aggregates(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     east_team(db)
     for i in range(4):
@@ -70,7 +70,7 @@ def test_nudge_aims_at_the_most_common_gap_and_shows_only_aggregates(
     assert len(posted(fake_slack, "C_EAST")) == 1
 
 
-def test_no_prompt_repeats_within_six_weeks(db: Database, fake_slack: FakeSlack) -> None:
+def test_no_prompt_repeats_within_six_weeks(db: Database, fake_slack: SlackStandIn) -> None:
     east_team(db)
     weekly: list[list[str]] = []
     for week in range(7):
@@ -89,7 +89,7 @@ def test_no_prompt_repeats_within_six_weeks(db: Database, fake_slack: FakeSlack)
 
 
 def test_no_debriefs_means_no_nudge_and_a_word_to_the_managers(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     east_team(db)
     seed(db, "Ancient", "U_REP1", MONDAY - timedelta(days=40))
@@ -99,7 +99,9 @@ def test_no_debriefs_means_no_nudge_and_a_word_to_the_managers(
     assert "did not post" in note and "<#C_EAST>" in note
 
 
-def test_nudges_wait_for_monday_ten_and_working_hours(db: Database, fake_slack: FakeSlack) -> None:
+def test_nudges_wait_for_monday_ten_and_working_hours(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
     east_team(db)
     seed(db, "Deal", "U_REP1", MONDAY - timedelta(days=1))
     assert (
@@ -116,7 +118,7 @@ def test_nudges_wait_for_monday_ten_and_working_hours(db: Database, fake_slack: 
     )
 
 
-def test_team_without_channel_gets_no_nudge(db: Database, fake_slack: FakeSlack) -> None:
+def test_team_without_channel_gets_no_nudge(db: Database, fake_slack: SlackStandIn) -> None:
     east_team(db, channel=None)
     seed(db, "Deal", "U_REP1", MONDAY - timedelta(days=1))
     run_job("coaching-nudges", db, fake_slack, NUDGE_TIME)
@@ -150,7 +152,7 @@ def overdue_deals(db: Database) -> None:
     )
 
 
-def test_reminders_group_deals_once_per_next_step(db: Database, fake_slack: FakeSlack) -> None:
+def test_reminders_group_deals_once_per_next_step(db: Database, fake_slack: SlackStandIn) -> None:
     overdue_deals(db)
     run_job("debrief-reminders", db, fake_slack, "2026-11-30T10:00:00+00:00")
     [rep1] = posted(fake_slack, "U_REP1")
@@ -169,7 +171,7 @@ def test_reminders_group_deals_once_per_next_step(db: Database, fake_slack: Fake
 
 
 def test_reminders_wait_for_working_hours_in_the_reps_zone(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     fake_slack.users["U_REP1"] = {"id": "U_REP1", "tz": "America/Los_Angeles"}
     overdue_deals(db)
@@ -187,7 +189,7 @@ def test_reminders_wait_for_working_hours_in_the_reps_zone(
     assert len(posted(fake_slack, "U_REP2")) == 1
 
 
-def test_reminders_stop_while_paused(db: Database, fake_slack: FakeSlack) -> None:
+def test_reminders_stop_while_paused(db: Database, fake_slack: SlackStandIn) -> None:
     overdue_deals(db)
     with db.session() as session:
         set_pause(session, TEAM_ID, "U_REP1", date(2026, 12, 2))
@@ -199,7 +201,7 @@ def test_reminders_stop_while_paused(db: Database, fake_slack: FakeSlack) -> Non
 
 
 def test_the_daily_cap_holds_and_the_rest_waits_grouped(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     overdue_deals(db)
     client = web_client(load_settings(app_env(db, fake_slack)), patient=True)

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from sandbox.payloads import plain
 from storage.models import Deal, PostMortem
 from tests.conftest import RunningApp
 from tests.integration.digest_support import run_digest, seed, team
-from tests.support.slack_requests import plain
 
 MONDAY = date(2026, 11, 30)
 

@@ -7,9 +7,9 @@ import time
 
 from sqlalchemy import func, select
 
+from sandbox.payloads import datepicker, external_select, plain, radio
 from storage.models import Deal, Debrief
 from tests.conftest import RunningApp
-from tests.support.slack_requests import datepicker, external_select, plain, radio
 
 MESSAGE = (
     "Debrief Acme &amp; Sons\n"

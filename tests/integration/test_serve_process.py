@@ -13,10 +13,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sandbox.payloads import SlackRequests
+from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from tests.conftest import SIGNING_SECRET, app_env, repo_root
-from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import SlackRequests
 
 
 def free_port() -> int:
@@ -38,7 +38,7 @@ def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) 
     raise AssertionError("serve did not become healthy")
 
 
-def test_serve_http_end_to_end(fake_slack: FakeSlack, tmp_path: Path, db: Database) -> None:
+def test_serve_http_end_to_end(fake_slack: SlackStandIn, tmp_path: Path, db: Database) -> None:
     port = free_port()
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"  # no schema yet: serve migrates it
     env = {
@@ -57,7 +57,7 @@ def test_serve_http_end_to_end(fake_slack: FakeSlack, tmp_path: Path, db: Databa
     try:
         url = f"http://127.0.0.1:{port}"
         assert wait_healthy(url, process) == {"ok": True, "database": "ok"}
-        slack = SlackRequests(url, SIGNING_SECRET)
+        slack = SlackRequests(url, SIGNING_SECRET, issuer=fake_slack)
         assert slack.command("/debrief", "Acme").status == 200
         view = fake_slack.wait_for("views.open")[0].params["view"]
         assert view["callback_id"] == "debrief"
@@ -80,7 +80,9 @@ def test_serve_http_end_to_end(fake_slack: FakeSlack, tmp_path: Path, db: Databa
     assert "xoxb-test-token" not in stderr and SIGNING_SECRET not in stderr
 
 
-def test_socket_mode_that_slack_refuses_is_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
+def test_socket_mode_that_slack_refuses_is_one_line(
+    fake_slack: SlackStandIn, tmp_path: Path
+) -> None:
     """With SLACK_APP_TOKEN set, serve asks Slack (at SLACK_API_URL) for a WebSocket URL; a
     refusal ends the process with one line, not a traceback."""
     env = {

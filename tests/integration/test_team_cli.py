@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from tests.conftest import app_env
 from tests.integration.test_cli import one_line_error, run_cli
-from tests.support.fake_slack import FakeSlack
 
 
-def test_team_set_and_list(db: Database, fake_slack: FakeSlack) -> None:
+def test_team_set_and_list(db: Database, fake_slack: SlackStandIn) -> None:
     env = app_env(db, fake_slack)
     result = run_cli(
         "team",
@@ -32,7 +32,9 @@ def test_team_set_and_list(db: Database, fake_slack: FakeSlack) -> None:
     assert fake_slack.calls_to("auth.test")
 
 
-def test_a_rep_is_in_one_team_and_moving_is_explicit(db: Database, fake_slack: FakeSlack) -> None:
+def test_a_rep_is_in_one_team_and_moving_is_explicit(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
     env = app_env(db, fake_slack)
     base = ["--manager", "UMGR1", "--workspace", "T0001"]
     assert run_cli("team", "set", "East", *base, "--members", "UREP1", env=env).returncode == 0
@@ -47,7 +49,7 @@ def test_a_rep_is_in_one_team_and_moving_is_explicit(db: Database, fake_slack: F
     assert "members -" in east
 
 
-def test_team_set_refuses_bad_ids(db: Database, fake_slack: FakeSlack) -> None:
+def test_team_set_refuses_bad_ids(db: Database, fake_slack: SlackStandIn) -> None:
     env = app_env(db, fake_slack)
     result = run_cli("team", "set", "X", "--manager", "bob", "--members", "UREP1", env=env)
     assert result.returncode == 2 and result.stderr.startswith("usage: ")
@@ -60,7 +62,7 @@ def test_team_set_refuses_bad_ids(db: Database, fake_slack: FakeSlack) -> None:
     assert result.returncode == 2 and "--manager" in result.stderr
 
 
-def test_settings_are_checked_before_they_are_saved(db: Database, fake_slack: FakeSlack) -> None:
+def test_settings_are_checked_before_they_are_saved(db: Database, fake_slack: SlackStandIn) -> None:
     env = app_env(db, fake_slack)
     assert run_cli("settings", "set", "quiet_days", "21", env=env).returncode == 0
     bad = run_cli("settings", "set", "quiet_days", "soon", env=env)

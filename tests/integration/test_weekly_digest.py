@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 import scheduling.delivery
+from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.conftest import app_env, repo_root
 from tests.integration.digest_support import run_digest, seed, team
-from tests.support.fake_slack import FakeSlack
 
 MONDAY = date(2026, 11, 30)  # ISO week 2026-W49
 DUE = "2026-11-30T09:30:00+00:00"
@@ -42,7 +42,7 @@ def digest_text(call) -> str:
 
 
 def test_digest_lists_stalled_deals_with_reasons_and_questions(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     seed_team_with_every_kind_of_deal(db)
     report = run_digest(db, fake_slack, DUE)
@@ -66,7 +66,7 @@ def test_digest_lists_stalled_deals_with_reasons_and_questions(
     }
 
 
-def test_all_clear_when_nothing_is_stalled(db: Database, fake_slack: FakeSlack) -> None:
+def test_all_clear_when_nothing_is_stalled(db: Database, fake_slack: SlackStandIn) -> None:
     team(db, "West", ["U_MGR"], ["U_REP1"])
     seed(db, "Fine Ltd", "U_REP1", MONDAY - timedelta(days=1), next_step_date=MONDAY)
     run_digest(db, fake_slack, DUE)
@@ -75,7 +75,7 @@ def test_all_clear_when_nothing_is_stalled(db: Database, fake_slack: FakeSlack) 
 
 
 def test_manager_of_two_teams_gets_one_message_grouped_by_team(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     team(db, "North", ["U_MGR"], ["U_REP1"])
     team(db, "South", ["U_MGR", "U_MGR2"], ["U_REP2"])
@@ -89,7 +89,7 @@ def test_manager_of_two_teams_gets_one_message_grouped_by_team(
 
 
 def test_at_most_one_digest_a_week_however_often_the_job_runs(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     seed_team_with_every_kind_of_deal(db)
     for hour in range(9, 18):
@@ -101,7 +101,7 @@ def test_at_most_one_digest_a_week_however_often_the_job_runs(
 
 
 def test_not_due_before_monday_nine_and_catches_up_later(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     seed_team_with_every_kind_of_deal(db)
     assert run_digest(db, fake_slack, "2026-11-30T08:59:00+00:00").outcomes["not_due"] == 1
@@ -111,14 +111,14 @@ def test_not_due_before_monday_nine_and_catches_up_later(
 
 
 def test_outside_working_hours_it_waits_for_the_next_working_hour(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     seed_team_with_every_kind_of_deal(db)
     assert run_digest(db, fake_slack, "2026-11-30T19:00:00+00:00").outcomes["not_due"] == 1
     assert run_digest(db, fake_slack, "2026-12-01T09:00:00+00:00").outcomes["sent"] == 1
 
 
-def test_manager_in_india_gets_it_at_nine_local(db: Database, fake_slack: FakeSlack) -> None:
+def test_manager_in_india_gets_it_at_nine_local(db: Database, fake_slack: SlackStandIn) -> None:
     fake_slack.users["U_MGR"] = {"id": "U_MGR", "tz": "Asia/Kolkata"}
     seed_team_with_every_kind_of_deal(db)
     # 09:00 in Kolkata (UTC+5:30) is 03:30 UTC.
@@ -126,7 +126,7 @@ def test_manager_in_india_gets_it_at_nine_local(db: Database, fake_slack: FakeSl
     assert run_digest(db, fake_slack, "2026-11-30T03:35:00+00:00").outcomes["sent"] == 1
 
 
-def test_new_york_manager_across_the_march_change(db: Database, fake_slack: FakeSlack) -> None:
+def test_new_york_manager_across_the_march_change(db: Database, fake_slack: SlackStandIn) -> None:
     fake_slack.users["U_MGR"] = {"id": "U_MGR", "tz": "America/New_York"}
     team(db, "East", ["U_MGR"], ["U_REP1"])
     seed(db, "Quiet Inc", "U_REP1", date(2027, 2, 1))
@@ -143,7 +143,7 @@ def test_new_york_manager_across_the_march_change(db: Database, fake_slack: Fake
     assert sent_at == ["2027-03-08T14:00:00+00:00", "2027-03-15T13:00:00+00:00"]
 
 
-def test_a_failed_send_is_retried_on_a_later_tick(db: Database, fake_slack: FakeSlack) -> None:
+def test_a_failed_send_is_retried_on_a_later_tick(db: Database, fake_slack: SlackStandIn) -> None:
     seed_team_with_every_kind_of_deal(db)
     fake_slack.fail_next("chat.postMessage", status=200, error="internal_error")
     assert run_digest(db, fake_slack, DUE).outcomes["failed"] == 1
@@ -152,7 +152,9 @@ def test_a_failed_send_is_retried_on_a_later_tick(db: Database, fake_slack: Fake
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
-def test_rate_limit_and_server_errors_are_waited_out(db: Database, fake_slack: FakeSlack) -> None:
+def test_rate_limit_and_server_errors_are_waited_out(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
     seed_team_with_every_kind_of_deal(db)
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
     fake_slack.fail_next("chat.postMessage", status=500)
@@ -162,7 +164,7 @@ def test_rate_limit_and_server_errors_are_waited_out(db: Database, fake_slack: F
 
 
 def test_death_between_send_and_record_never_sends_twice(
-    db: Database, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    db: Database, fake_slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At most once: a digest Slack may have posted is never posted again."""
     seed_team_with_every_kind_of_deal(db)
@@ -180,7 +182,9 @@ def test_death_between_send_and_record_never_sends_twice(
         assert session.scalars(select(OutboxMessage.status)).all() == ["sending"]
 
 
-def test_two_processes_at_once_send_each_digest_once(db: Database, fake_slack: FakeSlack) -> None:
+def test_two_processes_at_once_send_each_digest_once(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
     managers = [f"U_MGR{i}" for i in range(6)]
     for i, manager in enumerate(managers):
         team(db, f"Team {i}", [manager], [f"U_REP{i}"])
@@ -200,7 +204,7 @@ def test_two_processes_at_once_send_each_digest_once(db: Database, fake_slack: F
     assert any("sent" in out for out, _ in results)
 
 
-def test_jobs_run_as_of_through_the_cli(db: Database, fake_slack: FakeSlack) -> None:
+def test_jobs_run_as_of_through_the_cli(db: Database, fake_slack: SlackStandIn) -> None:
     seed_team_with_every_kind_of_deal(db)
     env = {**app_env(db, fake_slack), "PYTHONPATH": str(repo_root()), "PATH": "/usr/bin:/bin"}
     command = [sys.executable, "-m", "bot", "jobs", "run", "weekly-digest", "--as-of"]
@@ -227,7 +231,7 @@ def test_jobs_run_as_of_through_the_cli(db: Database, fake_slack: FakeSlack) -> 
 
 
 def test_a_long_digest_stays_within_block_kit_and_says_what_it_left_out(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     team(db, "Big", ["U_MGR"], [f"U_REP{i}" for i in range(30)])
     for i in range(400):
@@ -249,7 +253,7 @@ def test_a_long_digest_stays_within_block_kit_and_says_what_it_left_out(
 
 
 def test_urgent_deals_of_a_small_team_are_not_crowded_out(
-    db: Database, fake_slack: FakeSlack
+    db: Database, fake_slack: SlackStandIn
 ) -> None:
     """A manager of two teams: 300 quiet deals in one must not hide the other team's deal
     that lacks a timeline and a decision-maker (those gaps lead), nor leave a heading with
@@ -272,7 +276,7 @@ def test_urgent_deals_of_a_small_team_are_not_crowded_out(
     assert f"…and {300 - shown} more stalled deals not listed here" in text
 
 
-def test_team_workspace_is_the_scope(db: Database, fake_slack: FakeSlack) -> None:
+def test_team_workspace_is_the_scope(db: Database, fake_slack: SlackStandIn) -> None:
     team(db, "East", ["U_MGR"], ["U_REP1"])
     seed(db, "Other Workspace Deal", "U_REP1", MONDAY - timedelta(days=30), team_id="T_OTHER")
     run_digest(db, fake_slack, DUE)
@@ -280,7 +284,9 @@ def test_team_workspace_is_the_scope(db: Database, fake_slack: FakeSlack) -> Non
     assert "Other Workspace Deal" not in digest_text(call)
 
 
-def test_the_weekly_chart_goes_in_the_digests_thread(db: Database, fake_slack: FakeSlack) -> None:
+def test_the_weekly_chart_goes_in_the_digests_thread(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
     seed_team_with_every_kind_of_deal(db)
     run_digest(db, fake_slack, DUE)
     [digest] = fake_slack.calls_to("chat.postMessage")
@@ -294,7 +300,7 @@ def test_the_weekly_chart_goes_in_the_digests_thread(db: Database, fake_slack: F
     assert len(fake_slack.calls_to("files.completeUploadExternal")) == 1
 
 
-def test_a_failed_chart_upload_fails_nothing_else(db: Database, fake_slack: FakeSlack) -> None:
+def test_a_failed_chart_upload_fails_nothing_else(db: Database, fake_slack: SlackStandIn) -> None:
     seed_team_with_every_kind_of_deal(db)
     fake_slack.fail_next("files.getUploadURLExternal", status=200, error="internal_error")
     report = run_digest(db, fake_slack, DUE)

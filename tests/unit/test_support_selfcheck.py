@@ -26,8 +26,7 @@ from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, RateLimitErr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from tests.support.fake_slack import FakeSlack
-from tests.support.slack_requests import (
+from sandbox.payloads import (
     SlackRequests,
     checkboxes,
     datepicker,
@@ -37,6 +36,7 @@ from tests.support.slack_requests import (
     sign,
     static_select,
 )
+from sandbox.webapi import SlackStandIn
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -44,20 +44,20 @@ TS_RE = re.compile(r"^\d{10}\.\d{6}$")
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
+def fake() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as server:
         yield server
 
 
 @pytest.fixture
-def client(fake: FakeSlack) -> WebClient:
+def client(fake: SlackStandIn) -> WebClient:
     return WebClient(token=TOKEN, base_url=fake.url)
 
 
-# --------------------------------------------------------------------------- FakeSlack
+# --------------------------------------------------------------------------- SlackStandIn
 
 
-def test_web_client_round_trip(fake: FakeSlack, client: WebClient) -> None:
+def test_web_client_round_trip(fake: SlackStandIn, client: WebClient) -> None:
     auth = client.auth_test()
     assert (auth["user_id"], auth["bot_id"], auth["team_id"]) == ("UBOT", "BBOT", "T0001")
 
@@ -95,7 +95,7 @@ def test_web_client_round_trip(fake: FakeSlack, client: WebClient) -> None:
     assert client.conversations_open(users=["U_REP1"])["channel"]["id"] == "DU_REP1"
 
 
-def test_form_json_strings_are_decoded_and_errors(fake: FakeSlack, client: WebClient) -> None:
+def test_form_json_strings_are_decoded_and_errors(fake: SlackStandIn, client: WebClient) -> None:
     blocks = [{"type": "divider"}]
     client.api_call("chat.postMessage", params={"channel": "C1", "blocks": json.dumps(blocks)})
     assert fake.last("chat.postMessage").params["blocks"] == blocks
@@ -111,7 +111,7 @@ def test_form_json_strings_are_decoded_and_errors(fake: FakeSlack, client: WebCl
     assert fake.calls_to("chat.postMessage", include_failed=True)[-1].failed
 
 
-def test_rate_limit_injection_is_retried(fake: FakeSlack) -> None:
+def test_rate_limit_injection_is_retried(fake: SlackStandIn) -> None:
     client = WebClient(
         token=TOKEN,
         base_url=fake.url,
@@ -123,7 +123,7 @@ def test_rate_limit_injection_is_retried(fake: FakeSlack) -> None:
     assert [(c.status, c.failed) for c in attempts] == [(429, True), (200, False)]
 
 
-def test_server_error_injection_is_retried(fake: FakeSlack) -> None:
+def test_server_error_injection_is_retried(fake: SlackStandIn) -> None:
     quick = FixedValueRetryIntervalCalculator(0.01)
     client = WebClient(
         token=TOKEN,
@@ -143,7 +143,7 @@ def test_server_error_injection_is_retried(fake: FakeSlack) -> None:
 
 
 def test_rate_limit_per_channel_delay_wait_for_and_reset(
-    fake: FakeSlack, client: WebClient
+    fake: SlackStandIn, client: WebClient
 ) -> None:
     fake.rate_limit_per_channel(5.0)
     client.chat_postMessage(channel="C1", text="one")
@@ -220,7 +220,7 @@ def _serve_bolt(app: App) -> ThreadingHTTPServer:
     return server
 
 
-def test_payloads_route_through_real_bolt_app(fake: FakeSlack) -> None:
+def test_payloads_route_through_real_bolt_app(fake: SlackStandIn) -> None:
     app = App(client=WebClient(token=TOKEN, base_url=fake.url), signing_secret=SECRET)
     seen: dict[str, Any] = {}
 
@@ -306,7 +306,7 @@ def test_payloads_route_through_real_bolt_app(fake: FakeSlack) -> None:
 PNG = b"\x89PNG\r\n\x1a\n...png bytes..."
 
 
-def test_files_upload_v2_round_trip(fake: FakeSlack) -> None:
+def test_files_upload_v2_round_trip(fake: SlackStandIn) -> None:
     client = WebClient(base_url=fake.url, token="xoxb-1")
     resp = client.files_upload_v2(
         channel="D1", thread_ts="1.2", content=PNG, filename="chart.png", title="Chart"
@@ -340,7 +340,7 @@ def test_files_upload_v2_round_trip(fake: FakeSlack) -> None:
     assert fake.uploaded(file_id) is None
 
 
-def test_files_upload_v2_fault_injection(fake: FakeSlack) -> None:
+def test_files_upload_v2_fault_injection(fake: SlackStandIn) -> None:
     client = WebClient(base_url=fake.url, token="xoxb-1")
     fake.fail_next("files.completeUploadExternal", status=500)
     with pytest.raises(SlackApiError) as failed:

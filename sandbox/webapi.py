@@ -10,7 +10,7 @@ errors, slow answers, per-channel rate limits).
 
 Typical use::
 
-    with FakeSlack() as fake:
+    with SlackStandIn() as fake:
         client = WebClient(token="xoxb-test", base_url=fake.url)
         client.chat_postMessage(channel="U_REP1", text="hi")
         (call,) = fake.wait_for("chat.postMessage")
@@ -33,7 +33,9 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Call", "FakeSlack", "next_ts"]
+from sandbox.blockkit import VIEW_METHODS, problems_in_call
+
+__all__ = ["TRIGGER_LIFETIME", "Call", "SlackStandIn", "next_ts"]
 
 TEAM_ID = "T0001"
 TEAM_NAME = "Test Team"
@@ -45,6 +47,25 @@ APP_ID = "A0001"
 # Fields slack_sdk (or an app) may send as JSON *strings* inside a form body; decoding them lets
 # tests assert on structure instead of on serialised text.
 JSON_STRING_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
+
+# A trigger_id is good for 3 seconds after the interaction that issued it, as on Slack.
+TRIGGER_LIFETIME = 3.0
+
+# Calls after which a person may see something new (the sandbox's page waits on these).
+CHANGING_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "chat.delete",
+        "views.open",
+        "views.push",
+        "views.update",
+        "views.publish",
+        "files.completeUploadExternal",
+        "response_url",
+    }
+)
 
 # Pseudo-method under which POSTs to response_url webhooks (``/hooks/...``) are recorded.
 RESPONSE_URL_METHOD = "response_url"
@@ -133,7 +154,7 @@ class _HttpFault(Exception):
 
 
 @dataclass
-class _Answer:
+class Answer:
     status: int
     body: bytes
     content_type: str
@@ -180,11 +201,11 @@ def _parse_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    fake: FakeSlack
+    fake: SlackStandIn
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server_version = "FakeSlack/1.0"
+    server_version = "SlackStandIn/1.0"
 
     def do_POST(self) -> None:
         self._handle()
@@ -200,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         headers = {k: v for k, v in self.headers.items()}
         fake = cast(_Server, self.server).fake
-        answer = fake._dispatch(self.path, headers, body)
+        answer = fake.dispatch(self.path, headers, body)
         if answer.delay > 0:
             time.sleep(answer.delay)
         try:
@@ -215,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (e.g. a timeout test); nothing left to tell it
 
 
-class FakeSlack:
+class SlackStandIn:
     """Threaded stand-in for ``https://slack.com/api/`` on 127.0.0.1 (OS-assigned port).
 
     Point ``WebClient(base_url=fake.url)`` (or the app's client) at it. Set ``fake.users[id]``
@@ -231,9 +252,25 @@ class FakeSlack:
     # Tokens the fake accepts; Deal Coach only ever calls the Web API with its bot token.
     token_prefixes: tuple[str, ...] = ("xoxb-",)
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        *,
+        strict_triggers: bool = False,
+        validate_blocks: bool = True,
+        public_base: str | None = None,
+    ) -> None:
         self.host = host
+        # Set where the stand-in is served by someone else's server (the sandbox's single
+        # port): the base of the upload, webhook and file URLs it hands out.
+        self.public_base = public_base
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}  # id -> {"name": ...}, the sandbox's
+        self.team_name = TEAM_NAME
+        # Slack refuses a trigger_id it never issued; tests that mint their own ids turn this
+        # off, the sandbox (whose every trigger_id comes from here) keeps it on.
+        self.strict_triggers = strict_triggers
+        self.validate_blocks = validate_blocks
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -252,6 +289,8 @@ class FakeSlack:
             "users.info": self._users_info,
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
             RESPONSE_URL_METHOD: self._response_url,
@@ -272,11 +311,19 @@ class FakeSlack:
         self._view_counter = 0
         self._pending_uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length
         self._uploads: dict[str, bytes] = {}
+        self._files: dict[str, dict[str, Any]] = {}  # file id -> the file object as shared
         self._file_counter = 0
+        self._triggers: dict[str, tuple[float, str | None]] = {}  # id -> (issued at, user)
+        self._modal_stacks: dict[str, list[str]] = {}  # user -> view ids, top last
+        self._view_owner: dict[str, str] = {}  # modal view id -> user
+        self._view_errors: dict[str, dict[str, str]] = {}
+        self._response_urls: dict[str, dict[str, Any]] = {}  # hook id -> where it answers
+        self._notices: list[dict[str, Any]] = []
+        self._version = 0
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeSlack:
+    def start(self) -> SlackStandIn:
         """Bind an OS-assigned port and serve in a daemon thread (idempotent)."""
         if self._server is not None:
             return self
@@ -284,7 +331,7 @@ class FakeSlack:
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeSlack"
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="SlackStandIn"
         )
         self._thread.daemon = True
         self._thread.start()
@@ -300,7 +347,7 @@ class FakeSlack:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> FakeSlack:
+    def __enter__(self) -> SlackStandIn:
         return self.start()
 
     def __exit__(
@@ -314,12 +361,14 @@ class FakeSlack:
     @property
     def port(self) -> int:
         if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
+            raise RuntimeError("SlackStandIn is not started")
         return int(self._server.server_address[1])
 
     @property
     def base(self) -> str:
-        """``http://127.0.0.1:PORT`` without a path."""
+        """``http://127.0.0.1:PORT`` without a path (or where the sandbox serves it)."""
+        if self.public_base is not None:
+            return self.public_base.rstrip("/")
         return f"http://{self.host}:{self.port}"
 
     @property
@@ -379,7 +428,8 @@ class FakeSlack:
             self._last_post_at.clear()
 
     def reset(self) -> None:
-        """Forget calls, faults, limits, delays, views, messages, uploads, counters; keep users."""
+        """Forget calls, faults, limits, delays, views, messages, uploads, counters; keep users
+        and channels."""
         with self._cond:
             self._init_state()
 
@@ -470,7 +520,7 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ dispatch
 
-    def _dispatch(self, raw_path: str, headers: dict[str, str], body: bytes) -> _Answer:
+    def dispatch(self, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
         parts = urlsplit(raw_path)
         path = parts.path
         if path.startswith("/api/"):
@@ -479,8 +529,10 @@ class FakeSlack:
             method = RESPONSE_URL_METHOD
         elif path.startswith("/upload/"):
             method = UPLOAD_METHOD
+        elif path.startswith("/files/"):
+            return self._file_answer(path[len("/files/") :])
         else:
-            return _Answer(404, b"not found", "text/plain", {}, 0.0)
+            return Answer(404, b"not found", "text/plain", {}, 0.0)
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         if method == UPLOAD_METHOD:
             # Raw file bytes, whatever the Content-Type says (urllib labels them as a form). They
@@ -493,6 +545,8 @@ class FakeSlack:
             params = _parse_params(parts.query, body, content_type)
         if method == RESPONSE_URL_METHOD and isinstance(params.get("payload"), str):
             params = _decode_json_strings(json.loads(params["payload"]))
+        if method == RESPONSE_URL_METHOD:
+            params["_hook_id"] = path.rstrip("/").rsplit("/", 1)[-1]
 
         with self._cond:
             delay = self._delays.get(method, 0.0)
@@ -501,6 +555,8 @@ class FakeSlack:
             failed = status != 200 or response.get("ok") is False
             if method == UPLOAD_METHOD and not failed:
                 self._uploads[params["file_id"]] = body
+            if not failed and method in CHANGING_METHODS:
+                self._touch()
             self._calls.append(
                 Call(
                     method=method,
@@ -516,13 +572,13 @@ class FakeSlack:
 
         if method == RESPONSE_URL_METHOD and not failed:
             # Slack's webhook endpoints answer a bare "ok", not a Web API JSON document.
-            return _Answer(200, b"ok", "text/html", extra_headers, delay)
+            return Answer(200, b"ok", "text/html", extra_headers, delay)
         if method == UPLOAD_METHOD and not failed:
             # So does the upload endpoint: "OK - <bytes received>".
             text = f"OK - {params['length']}".encode()
-            return _Answer(200, text, "text/plain; charset=utf-8", extra_headers, delay)
+            return Answer(200, text, "text/plain; charset=utf-8", extra_headers, delay)
         payload = json.dumps(response).encode("utf-8")
-        return _Answer(status, payload, "application/json; charset=utf-8", extra_headers, delay)
+        return Answer(status, payload, "application/json; charset=utf-8", extra_headers, delay)
 
     def _answer(
         self,
@@ -552,6 +608,14 @@ class FakeSlack:
         unauthed = ("api.test", RESPONSE_URL_METHOD, UPLOAD_METHOD)
         if method not in unauthed and not self._authed(headers, params):
             return 200, _err("not_authed")
+        if self.validate_blocks:
+            problems = problems_in_call(method, params)
+            if problems:
+                error = "invalid_arguments" if method in VIEW_METHODS else "invalid_blocks"
+                self._add_notice("error", f"{method} refused: {error}: {'; '.join(problems)}")
+                refusal = _err(error)
+                refusal["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in problems]}
+                return 200, refusal
         try:
             return 200, handler(params)
         except _HttpFault as fault:
@@ -625,16 +689,42 @@ class FakeSlack:
             self._external_ids[view["external_id"]] = view_id
         return view
 
-    def _open_view(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _trigger_user(self, trigger_id: str) -> tuple[str | None, str | None]:
+        """(the user the trigger belongs to, the error Slack would answer) for a trigger_id."""
+        issued = self._triggers.get(trigger_id)
+        if issued is None:
+            return None, ("invalid_trigger_id" if self.strict_triggers else None)
+        at, user = issued
+        if time.monotonic() - at > TRIGGER_LIFETIME:
+            return user, "expired_trigger_id"
+        return user, None
+
+    def _open_view(self, params: dict[str, Any], *, push: bool) -> dict[str, Any]:
         posted = params.get("view")
         if not isinstance(posted, dict):
             return _err("invalid_arguments")
-        if not (params.get("trigger_id") or params.get("interactivity_pointer")):
+        trigger = params.get("trigger_id") or params.get("interactivity_pointer")
+        if not trigger:
             return _err("invalid_arguments")
+        user, error = self._trigger_user(str(trigger))
+        if error:
+            self._add_notice("error", f"views.{'push' if push else 'open'} refused: {error}")
+            return _err(error)
         external_id = posted.get("external_id")
         if external_id and external_id in self._external_ids:
             return _err("duplicate_external_id")
-        view = self._materialize_view(posted, self._new_view_id())
+        stack = self._modal_stacks.get(user, []) if user else []
+        if push and len(stack) >= 3:
+            return _err("push_limit_reached")
+        view_id = self._new_view_id()
+        previous = self._views.get(stack[-1]) if push and stack else None
+        view = self._materialize_view(posted, view_id)
+        if previous is not None:
+            view["previous_view_id"] = previous["id"]
+            view["root_view_id"] = previous.get("root_view_id", previous["id"])
+        if user:
+            self._modal_stacks[user] = [*stack, view_id] if push else [view_id]
+            self._view_owner[view_id] = user
         return {"ok": True, "view": view}
 
     # ------------------------------------------------------------------ methods
@@ -706,11 +796,30 @@ class FakeSlack:
         }
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        if self._channel_for(params.get("channel")) is None:
+        channel = self._channel_for(params.get("channel"))
+        if channel is None:
             return _err("channel_not_found")
-        if not params.get("user"):
+        user = params.get("user")
+        if not user:
             return _err("user_not_in_channel")
-        return {"ok": True, "message_ts": next_ts()}
+        ts = self._store_ephemeral(channel, str(user), params)
+        return {"ok": True, "message_ts": ts}
+
+    def _store_ephemeral(self, channel: str, user: str, params: dict[str, Any]) -> str:
+        ts = next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": params.get("text", ""),
+            "ephemeral_to": user,
+        }
+        for key in ("blocks", "thread_ts"):
+            if params.get(key):
+                message[key] = params[key]
+        self._messages[(channel, ts)] = message
+        return ts
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for(params.get("channel"))
@@ -728,10 +837,10 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "permalink": link}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._open_view(params)
+        return self._open_view(params, push=False)
 
     def _views_push(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._open_view(params)
+        return self._open_view(params, push=True)
 
     def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
         posted = params.get("view")
@@ -750,6 +859,7 @@ class FakeSlack:
         if previous is not None and params.get("hash") and params["hash"] != previous["hash"]:
             return _err("hash_conflict")
         view = self._materialize_view(posted, str(view_id), previous)
+        self._view_errors.pop(str(view_id), None)
         return {"ok": True, "view": view}
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -876,7 +986,280 @@ class FakeSlack:
                     "channels": channels,
                 }
             )
+        for shared in completed:
+            self._files[shared["id"]] = {**shared, "url": f"{self.base}/files/{shared['id']}"}
+        for channel in channels:
+            ts = next_ts()
+            message: dict[str, Any] = {
+                "type": "message",
+                "subtype": "file_share",
+                "ts": ts,
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "text": str(params.get("initial_comment") or ""),
+                "files": [self._files[f["id"]] for f in completed],
+            }
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            self._messages[(self._channel_for(channel) or channel, ts)] = message
         return {"ok": True, "files": completed}
 
     def _response_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A ``respond()``: ephemeral by default, in the channel with ``response_type``, or a
+        change to the message the interaction came from (``replace_original``,
+        ``delete_original``), where the hook was handed out by ``register_response_url``."""
+        hook = self._response_urls.get(str(params.get("_hook_id", "")))
+        if hook is None:
+            return {"ok": True}  # a hook minted by a test fixture: recorded, nothing to show
+        channel, user, source_ts = hook["channel"], hook["user"], hook.get("message_ts")
+        if params.get("delete_original") in (True, "true") and source_ts:
+            self._messages.pop((channel, source_ts), None)
+        elif params.get("replace_original") in (True, "true") and source_ts:
+            message = self._messages.get((channel, source_ts))
+            if message is not None:
+                for key in ("text", "blocks"):
+                    if key in params:
+                        message[key] = params[key]
+        elif params.get("response_type") == "in_channel":
+            ts = next_ts()
+            self._messages[(channel, ts)] = {
+                "type": "message",
+                "ts": ts,
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "text": params.get("text", ""),
+                **({"blocks": params["blocks"]} if params.get("blocks") else {}),
+            }
+        else:
+            self._store_ephemeral(channel, user, params)
         return {"ok": True}
+
+    def _history(self, channel: str) -> list[dict[str, Any]]:
+        return [
+            dict(m)
+            for (ch, _ts), m in self._messages.items()
+            if ch == channel and "ephemeral_to" not in m
+        ]
+
+    @staticmethod
+    def _window(
+        messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Newest first, between ``oldest`` and ``latest``, at most ``limit`` (Slack's paging)."""
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
+        inclusive = str(params.get("inclusive", "false")).lower() in ("1", "true")
+        chosen = [
+            m
+            for m in messages
+            if (oldest <= float(m["ts"]) <= latest)
+            and (inclusive or float(m["ts"]) not in (oldest, latest))
+        ]
+        chosen.sort(key=lambda m: float(m["ts"]), reverse=True)
+        limit = int(params.get("limit") or 100)
+        return chosen[:limit], len(chosen) > limit
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(params.get("channel"))
+        if channel is None:
+            return _err("channel_not_found")
+        top = [m for m in self._history(channel) if m.get("thread_ts") in (None, m["ts"])]
+        with_metadata = str(params.get("include_all_metadata", "false")).lower() in ("1", "true")
+        for message in top:
+            if not with_metadata:
+                message.pop("metadata", None)
+        chosen, more = self._window(top, params)
+        return {"ok": True, "messages": chosen, "has_more": more, "pin_count": 0}
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_for(params.get("channel"))
+        ts = str(params.get("ts", ""))
+        if channel is None:
+            return _err("channel_not_found")
+        thread = [m for m in self._history(channel) if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not thread:
+            return _err("thread_not_found")
+        thread.sort(key=lambda m: float(m["ts"]))
+        return {"ok": True, "messages": thread, "has_more": False}
+
+    # ------------------------------------------------------------------ the sandbox's side
+    # What a person's Slack client would do and show: post as a person, hand out trigger ids
+    # and response URLs with the payloads it sends to the app, and read what there is to see.
+
+    @property
+    def version(self) -> int:
+        """Grows whenever anything a person could see changes."""
+        with self._cond:
+            return self._version
+
+    def _touch(self) -> None:
+        self._version += 1
+        self._cond.notify_all()
+
+    def wait_for_change(self, since: int, timeout: float) -> int:
+        """Block until the version passes ``since`` (or ``timeout``); the version then."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._version <= since:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            return self._version
+
+    def _add_notice(self, level: str, text: str) -> None:
+        self._notices.append({"id": len(self._notices) + 1, "level": level, "text": text})
+        del self._notices[:-50]
+        self._touch()
+
+    def notice(self, level: str, text: str) -> None:
+        """Something a person should see that Slack would show as an error or a warning."""
+        with self._cond:
+            self._add_notice(level, text)
+
+    def notices(self) -> list[dict[str, Any]]:
+        with self._cond:
+            return [dict(n) for n in self._notices]
+
+    def issue_trigger_id(self, user: str | None) -> str:
+        """A trigger id for an interaction ``user`` just made; good for 3 seconds."""
+        trigger = f"{int(time.time() * 1000)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
+        with self._cond:
+            self._triggers[trigger] = (time.monotonic(), user)
+            if len(self._triggers) > 1000:  # only the recent ones can still open a view
+                for key in list(self._triggers)[:500]:
+                    del self._triggers[key]
+        return trigger
+
+    def register_response_url(
+        self, kind: str, channel: str, user: str, message_ts: str | None = None
+    ) -> str:
+        """A ``response_url`` that answers into ``channel`` for ``user`` (and can change the
+        message at ``message_ts``), as Slack hands one out with commands and actions."""
+        hook_id = secrets.token_urlsafe(12)
+        with self._cond:
+            self._response_urls[hook_id] = {
+                "channel": channel,
+                "user": user,
+                "message_ts": message_ts,
+            }
+        return f"{self.base}/hooks/{kind}/{TEAM_ID}/{hook_id}"
+
+    def post_as_user(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        ts: str | None = None,
+    ) -> dict[str, Any]:
+        """A person's message, as Slack stores it before it tells the app (``ts`` backdates
+        history the sandbox's demo brings along)."""
+        ts = ts or next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "user": user,
+            "text": text,
+            "team": TEAM_ID,
+            "client_msg_id": secrets.token_hex(16),
+        }
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._cond:
+            self._messages[(channel, ts)] = message
+            self._touch()
+        return dict(message)
+
+    def post_ephemeral_text(self, channel: str, user: str, text: str) -> None:
+        """What Slack shows when an app answers a slash command with text in its ack."""
+        with self._cond:
+            self._store_ephemeral(channel, user, {"text": text})
+            self._touch()
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        with self._cond:
+            found = self._messages.get((channel, ts))
+            return None if found is None else dict(found)
+
+    def messages_for(self, channel: str, user: str) -> list[dict[str, Any]]:
+        """Every message ``user`` can see in ``channel``, oldest first, replies included."""
+        with self._cond:
+            return [
+                dict(m)
+                for (ch, _ts), m in self._messages.items()
+                if ch == channel and m.get("ephemeral_to") in (None, user)
+            ]
+
+    def modal_stack(self, user: str) -> list[dict[str, Any]]:
+        """The modals open for ``user``, the top one last, each with its shown errors."""
+        with self._cond:
+            stack = [self._views[v] for v in self._modal_stacks.get(user, []) if v in self._views]
+            return [{**v, "errors": self._view_errors.get(v["id"], {})} for v in stack]
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        with self._cond:
+            view_id = self._home_views.get(user)
+            return dict(self._views[view_id]) if view_id in self._views else None
+
+    def set_view_state(self, view_id: str, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The view as Slack embeds it in a payload: with what the person has entered."""
+        with self._cond:
+            view = self._views.get(view_id)
+            if view is None:
+                return None
+            view["state"] = {"values": values}
+            return dict(view)
+
+    def close_view(self, user: str, view_id: str, *, everything: bool = False) -> None:
+        """Close ``view_id`` (and what was pushed above it), or the whole stack."""
+        with self._cond:
+            stack = self._modal_stacks.get(user, [])
+            if everything or view_id not in stack:
+                stack = [] if everything else stack
+            else:
+                stack = stack[: stack.index(view_id)]
+            self._modal_stacks[user] = stack
+            self._touch()
+
+    def show_view_errors(self, view_id: str, errors: dict[str, str]) -> None:
+        with self._cond:
+            self._view_errors[view_id] = dict(errors)
+            self._touch()
+
+    def answer_submission(self, user: str, view_id: str, answer: dict[str, Any] | None) -> None:
+        """Apply an app's answer to a ``view_submission``, as Slack does: show errors, update
+        or push a view, clear the stack, or (an empty answer) close the submitted view."""
+        answer = answer or {}
+        action = answer.get("response_action")
+        with self._cond:
+            if action == "errors":
+                self._view_errors[view_id] = dict(answer.get("errors") or {})
+            elif action == "update" and isinstance(answer.get("view"), dict):
+                self._materialize_view(answer["view"], view_id, self._views.get(view_id))
+                self._view_errors.pop(view_id, None)
+            elif action == "push" and isinstance(answer.get("view"), dict):
+                pushed = self._materialize_view(answer["view"], self._new_view_id())
+                self._modal_stacks[user] = [*self._modal_stacks.get(user, []), pushed["id"]]
+                self._view_owner[pushed["id"]] = user
+            elif action == "clear":
+                self._modal_stacks[user] = []
+            else:
+                stack = self._modal_stacks.get(user, [])
+                if view_id in stack:
+                    self._modal_stacks[user] = stack[: stack.index(view_id)]
+            self._touch()
+
+    def file(self, file_id: str) -> tuple[dict[str, Any], bytes] | None:
+        with self._cond:
+            shared = self._files.get(file_id)
+            data = self._uploads.get(file_id)
+            return None if shared is None or data is None else (dict(shared), data)
+
+    def _file_answer(self, rest: str) -> Answer:
+        found = self.file(rest.split("/", 1)[0])
+        if found is None:
+            return Answer(404, b"not found", "text/plain", {}, 0.0)
+        shared, data = found
+        return Answer(200, data, shared["mimetype"], {"Cache-Control": "max-age=3600"}, 0.0)

@@ -1,6 +1,7 @@
 """Build and send requests exactly as Slack sends them to an app's Request URL.
 
-Our tests exercise the real Bolt app over HTTP, including its signature check, so fixtures
+The sandbox's page and the test suite both speak to the app through this module. They
+exercise the real Bolt app over HTTP, including its signature check, so fixtures
 must be byte-for-byte what Slack would POST: the same content types (form bodies for slash
 commands and ``payload=<json>`` for interactivity, JSON for the Events API), the same
 headers, and a ``v0`` HMAC-SHA256 signature over ``v0:{timestamp}:{body}``. Payload shapes
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .fake_slack import BOT_ID, BOT_USER_ID, next_ts
+from sandbox.webapi import BOT_ID, BOT_USER_ID, SlackStandIn, next_ts
 
 __all__ = [
     "Response",
@@ -139,7 +140,7 @@ def _channel_name(channel_id: str) -> str:
 class SlackRequests:
     """Sends signed, Slack-shaped requests to a running app at ``base_url + path``.
 
-    ``response_url_base`` defaults to Slack's real host; pass ``FakeSlack.hooks_url`` so the
+    ``response_url_base`` defaults to Slack's real host; pass ``SlackStandIn.hooks_url`` so the
     app's ``respond()`` calls land on the fake server and can be asserted on.
     """
 
@@ -153,6 +154,7 @@ class SlackRequests:
         team_domain: str = "testteam",
         path: str = "/slack/events",
         response_url_base: str = "https://hooks.slack.com",
+        issuer: SlackStandIn | None = None,
         timeout: float = 10.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -163,6 +165,9 @@ class SlackRequests:
         self.path = path
         self.response_url_base = response_url_base.rstrip("/")
         self.timeout = timeout
+        # With the stand-in as issuer, trigger ids and response URLs are ones it knows, so it
+        # can hold views.open to the 3-second rule and show what respond() sends.
+        self.issuer = issuer
         self._lock = threading.Lock()
         self._seq = 0
 
@@ -177,11 +182,21 @@ class SlackRequests:
             self._seq += 1
             return self._seq
 
-    def trigger_id(self) -> str:
+    def trigger_id(self, user_id: str | None = None) -> str:
         """A fresh trigger id shaped like Slack's (``<digits>.<digits>.<hex32>``)."""
+        if self.issuer is not None:
+            return self.issuer.issue_trigger_id(user_id)
         return f"{int(time.time() * 1000)}{self._next_seq():04d}.1234567890.{secrets.token_hex(16)}"
 
-    def response_url(self, kind: str = "actions") -> str:
+    def response_url(
+        self,
+        kind: str = "actions",
+        channel: str | None = None,
+        user_id: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
+        if self.issuer is not None and channel and user_id:
+            return self.issuer.register_response_url(kind, channel, user_id, message_ts)
         return (
             f"{self.response_url_base}/{kind}/{self.team_id}/"
             f"{int(time.time())}{self._next_seq():04d}/{secrets.token_urlsafe(18)}"
@@ -273,8 +288,8 @@ class SlackRequests:
             "text": text,
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
-            "response_url": self.response_url("commands"),
-            "trigger_id": trigger_id or self.trigger_id(),
+            "response_url": self.response_url("commands", channel_id, user_id),
+            "trigger_id": trigger_id or self.trigger_id(user_id),
         }
 
     def command(
@@ -365,7 +380,7 @@ class SlackRequests:
             "user": self._user(user_id),
             "api_app_id": self.api_app_id,
             "token": VERIFICATION_TOKEN,
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(user_id),
             "view": self.view_dict(
                 callback_id, state_values, private_metadata, view_id, **view_overrides
             ),
@@ -450,7 +465,7 @@ class SlackRequests:
             "user": self._user(user_id),
             "api_app_id": self.api_app_id,
             "token": VERIFICATION_TOKEN,
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(user_id),
             "team": self._team(),
             "enterprise": None,
             "is_enterprise_install": False,
@@ -485,7 +500,7 @@ class SlackRequests:
                     "blocks": [],
                 }
             payload["state"] = {"values": {}}
-            payload["response_url"] = self.response_url("actions")
+            payload["response_url"] = self.response_url("actions", channel, user_id, ts)
         payload["actions"] = [self._action(action_id, block_id, value, action_type)]
         return payload
 
@@ -584,8 +599,8 @@ class SlackRequests:
             "is_enterprise_install": False,
             "enterprise": None,
             "callback_id": callback_id,
-            "trigger_id": self.trigger_id(),
-            "response_url": self.response_url("app"),
+            "trigger_id": self.trigger_id(user_id),
+            "response_url": self.response_url("app", channel_id, user_id),
             "message_ts": ts,
             "message": self._message(message_text, message_user, ts),
         }
