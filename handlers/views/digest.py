@@ -57,6 +57,8 @@ def reason_words(stalled: StalledDeal) -> str:
 
 def _last_debrief(stalled: StalledDeal) -> str:
     days = stalled.days_since_last_call
+    if days <= 0:  # today, or after the job's --as-of: a digest never says "-2 days ago"
+        return _("last debrief today")
     return ngettext("last debrief {days} day ago", "last debrief {days} days ago", days).format(
         days=days
     )
