@@ -133,13 +133,17 @@ def _story_calls(rep: str, deal: str, story: str, today: date, rng: random.Rando
     return calls
 
 
+def owners() -> dict[str, str]:
+    """Each demo deal's rep: five deals each, dealt round the reps of both teams."""
+    reps = [rep for *_, members, _channel in TEAMS for rep in members]
+    return {deal: reps[index % len(reps)] for index, deal in enumerate(DEALS)}
+
+
 def history(today: date, seed: int = 7) -> list[Call]:
     """Every demo call, oldest first: five deals per rep, each with its story."""
     rng = random.Random(seed)
-    reps = [rep for *_, members, _channel in TEAMS for rep in members]
     calls: list[Call] = []
-    for index, deal in enumerate(DEALS):
-        rep = reps[index % len(reps)]
+    for index, (deal, rep) in enumerate(owners().items()):
         story = STORIES[index % len(STORIES)]
         calls += _story_calls(rep, deal, story, today, rng)
     calls.sort(key=lambda c: (c.day, c.deal))
