@@ -300,6 +300,19 @@ def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.manifest import ManifestError, dump, http_manifest, manifest_text
+
+    try:
+        text = manifest_text()
+        if args.request_url:
+            text = dump(http_manifest(text, args.request_url))
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from None
+    sys.stdout.write(text)
+    return 0
+
+
 def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import web_client
     from scheduling.clock import build_scheduler

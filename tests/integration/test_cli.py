@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from storage.db import Database
 from tests.conftest import RunningApp, repo_root
@@ -268,3 +269,90 @@ def test_slack_unreachable_is_one_line_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot reach Slack at http://127.0.0.1:9/api/" in one_line_error(result.stderr)
     assert result.stderr.count("\n") == 1  # the client's own retry log is not repeated
+
+
+def test_manifest_without_a_url_is_manifest_yml_as_is() -> None:
+    result = run_cli("manifest")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (repo_root() / "manifest.yml").read_text(encoding="utf-8")
+
+
+def test_manifest_for_http_mode_sets_the_url_everywhere_slack_needs_it() -> None:
+    url = "https://bot.example.com/slack/events"
+    result = run_cli("manifest", "--request-url", url)
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load(result.stdout)
+    original = yaml.safe_load((repo_root() / "manifest.yml").read_text(encoding="utf-8"))
+    settings = data["settings"]
+    assert settings["socket_mode_enabled"] is False
+    commands = data["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/debrief", "/coach"]
+    assert all(c["url"] == url for c in commands)
+    assert settings["interactivity"] == {
+        "is_enabled": True,
+        "request_url": url,
+        "message_menu_options_url": url,
+    }
+    assert settings["event_subscriptions"]["request_url"] == url
+    # Nothing else changed: the scopes, events and shortcut are manifest.yml's.
+    assert data["oauth_config"] == original["oauth_config"]
+    assert data["features"]["shortcuts"] == original["features"]["shortcuts"]
+    assert (
+        settings["event_subscriptions"]["bot_events"]
+        == original["settings"]["event_subscriptions"]["bot_events"]
+    )
+    assert _urls_in(data) == 5  # two commands, interactivity's two, events': nowhere else
+    assert [c.pop("url") for c in commands] == [url, url]
+    assert commands == original["features"]["slash_commands"]
+
+
+def _urls_in(node: object) -> int:
+    if isinstance(node, dict):
+        return sum(_urls_in(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(_urls_in(v) for v in node)
+    return int(isinstance(node, str) and node.startswith("https://bot.example.com/"))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:3000/slack/events", "http://localhost:8080/slack/events"]
+)
+def test_manifest_accepts_plain_http_on_loopback(url: str, capsys: pytest.CaptureFixture) -> None:
+    from bot.cli import main
+
+    assert main(["manifest", "--request-url", url]) == 0
+    data = yaml.safe_load(capsys.readouterr().out)
+    assert data["settings"]["event_subscriptions"]["request_url"] == url
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://bot.example.com/slack/events", "only to https URLs"),
+        ("ftp://bot.example.com/slack/events", "not a URL"),
+        ("bot.example.com/slack/events", "not a URL"),
+        ("https:///slack/events", "not a URL"),
+        ("https://bot example.com/slack/events", "not a URL"),
+        ("https://bot.example.com:99999/slack/events", "valid port"),
+        ("https://bot.example.com", "has no path"),
+    ],
+)
+def test_manifest_refuses_a_url_slack_cannot_use(
+    url: str, reason: str, capsys: pytest.CaptureFixture
+) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["manifest", "--request-url", url])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    usage, error = captured.err.strip().splitlines()
+    assert usage.startswith("usage: python -m bot manifest")
+    assert reason in error and repr(url) in error
+
+
+def test_manifest_refusal_from_the_command_line_is_one_line() -> None:
+    result = run_cli("manifest", "--request-url", "http://bot.example.com/slack/events")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 2 and "Traceback" not in result.stderr
