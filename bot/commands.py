@@ -68,8 +68,13 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from storage.migrate import upgrade
 
     db = _database(settings)
-    upgrade(db)
-    print("database schema is up to date", file=sys.stderr)
+    applied = upgrade(db)
+    if not applied:
+        print("database schema already up to date", file=sys.stderr)
+        return 0
+    names = ", ".join(f"{a.revision} ({a.message})" if a.message else a.revision for a in applied)
+    plural = "" if len(applied) == 1 else "s"
+    print(f"applied {len(applied)} migration{plural}: {names}", file=sys.stderr)
     return 0
 
 

@@ -356,3 +356,33 @@ def test_manifest_refusal_from_the_command_line_is_one_line() -> None:
     result = run_cli("manifest", "--request-url", "http://bot.example.com/slack/events")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 2 and "Traceback" not in result.stderr
+
+
+def _revisions() -> list[tuple[str, str]]:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [(s.revision, s.doc.strip()) for s in reversed(list(scripts.walk_revisions()))]
+
+
+def test_db_upgrade_says_what_it_applied(tmp_path: Path) -> None:
+    from storage.migrate import upgrade
+
+    revisions = _revisions()
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    first = run_cli("db", "upgrade", env=env)
+    assert first.returncode == 0, first.stderr
+    listed = ", ".join(f"{rev} ({doc})" for rev, doc in revisions)
+    assert first.stderr == f"applied {len(revisions)} migrations: {listed}\n"
+    again = run_cli("db", "upgrade", env=env)
+    assert again.returncode == 0 and again.stderr == "database schema already up to date\n"
+
+    partial = Database(f"sqlite:///{tmp_path / 'partial.db'}")
+    assert [a.revision for a in upgrade(partial, revisions[0][0])] == [revisions[0][0]]
+    partial.dispose()
+    rest = run_cli("db", "upgrade", env={"DATABASE_URL": partial.url})
+    assert rest.stderr.startswith(f"applied {len(revisions) - 1} migration")
+    assert f"{revisions[1][0]} ({revisions[1][1]})" in rest.stderr
+    assert f"{revisions[0][0]} (" not in rest.stderr
