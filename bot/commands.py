@@ -110,7 +110,7 @@ def _write_rows(db: Database, out: TextIO) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
-    from bot.http import SlackWsgi, serve_http
+    from bot.http import BoundHttp, SlackWsgi
     from handlers.deps import Deps
     from storage.migrate import upgrade
 
@@ -118,30 +118,41 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_bot_token()
     app_token = settings.require_app_token() if socket_mode else None
     secret = None if socket_mode else settings.require_signing_secret()
-    db = _database(settings)
-    upgrade(db)
-    deps = Deps(db=db, default_zone=settings.zone)
+    bound = None
+    if not socket_mode:
+        # The port first, so that "in use" is the only thing said, before any slow start-up.
+        port = args.port or settings.port
+        try:
+            bound = BoundHttp(port)
+        except OSError as exc:  # most often: another process has the port
+            raise CommandError(f"cannot serve HTTP on port {port}: {exc.strerror or exc}") from None
     try:
-        app = create_app(settings, deps, socket_mode=socket_mode)
-    except BoltError as exc:
-        raise CommandError(f"Slack refused the bot token: {exc}") from None
-    if not args.no_scheduler:
-        from bot.app import web_client
-        from scheduling.clock import build_scheduler
+        db = _database(settings)
+        applied = upgrade(db)
+        if applied:
+            log.info("applied migrations", extra={"revisions": [a.revision for a in applied]})
+        deps = Deps(db=db, default_zone=settings.zone)
+        try:
+            app = create_app(settings, deps, socket_mode=socket_mode)
+        except BoltError as exc:
+            raise CommandError(f"Slack refused the bot token: {exc}") from None
+        if not args.no_scheduler:
+            from bot.app import web_client
+            from scheduling.clock import build_scheduler
 
-        build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
-    if socket_mode:
+            build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
+    except BaseException:
+        if bound is not None:
+            bound.close()  # give the port back
+        raise
+    if bound is None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("connecting to Slack in Socket Mode")
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return 0
     assert secret is not None
-    port = args.port or settings.port
-    try:
-        serve_http(SlackWsgi(app, db, secret), port=port)
-    except OSError as exc:  # most often: another process has the port
-        raise CommandError(f"cannot serve HTTP on port {port}: {exc.strerror or exc}") from None
+    bound.run(SlackWsgi(app, db, secret))
     return 0
 
 

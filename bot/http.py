@@ -86,10 +86,37 @@ class _Replay:
         return chunk
 
 
+class BoundHttp:
+    """The HTTP port, taken before the slow part of start-up (migrations, the Slack app, the
+    scheduler), so that a port in use is the first and only thing an operator reads. A request
+    that arrives meanwhile waits in the listen backlog until `run` hands over the app."""
+
+    def __init__(self, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS) -> None:
+        from waitress import create_server
+
+        self.port = port
+        self._server: Any = create_server(
+            _not_ready, host=host, port=port, threads=threads, ident="dealcoach"
+        )
+
+    def run(self, wsgi: Callable[..., Iterable[bytes]]) -> None:
+        self._server.application = wsgi
+        log.info("serving HTTP", extra={"port": self.port, "path": SLACK_PATH})
+        self._server.run()
+
+    def close(self) -> None:
+        """Give the port back when start-up fails after it was taken."""
+        self._server.task_dispatcher.shutdown()
+        self._server.close()
+
+
+def _not_ready(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    # Never called: waitress serves nothing before run(), which replaces it.
+    start_response("503 Service Unavailable", [("Content-Length", "0")])
+    return []
+
+
 def serve_http(
     wsgi: SlackWsgi, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS
 ) -> None:
-    from waitress import serve
-
-    log.info("serving HTTP", extra={"port": port, "path": SLACK_PATH})
-    serve(wsgi, host=host, port=port, threads=threads, ident="dealcoach")
+    BoundHttp(port, host, threads).run(wsgi)

@@ -386,3 +386,27 @@ def test_db_upgrade_says_what_it_applied(tmp_path: Path) -> None:
     assert rest.stderr.startswith(f"applied {len(revisions) - 1} migration")
     assert f"{revisions[1][0]} ({revisions[1][1]})" in rest.stderr
     assert f"{revisions[0][0]} (" not in rest.stderr
+
+
+def test_a_port_in_use_is_said_before_any_start_up_work(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "fresh.db"
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "DATABASE_URL": f"sqlite:///{fresh}",
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": fake_slack.url,
+            "LOG_LEVEL": "DEBUG",  # anything done before binding would show here
+        }
+        result = run_cli("serve", "--http", "--port", str(port), env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"dealcoach: error: cannot serve HTTP on port {port}: Address already in use"
+    ]
+    assert not fresh.exists()  # no migration ran
+    assert fake_slack.calls_to("auth.test") == []  # nor did the app start, nor the scheduler
