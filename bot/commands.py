@@ -10,6 +10,7 @@ import argparse
 import io
 import logging
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -36,8 +37,13 @@ class CommandError(Exception):
         self.code = code
 
 
-def _database(settings: Settings, *, migrated: bool = False) -> Database:
-    """The database, checked reachable; `migrated` also requires the schema to be there."""
+def _database(settings: Settings, *, migrated: bool = False, writable: bool = False) -> Database:
+    """The database, checked reachable; `migrated` also requires the schema to be there, and
+    `writable` a SQLite file (and its folder) that this process can write."""
+    if writable:
+        problem = _sqlite_write_problem(settings.database_url)
+        if problem is not None:
+            raise CommandError(problem)
     if migrated:
         missing = _missing_sqlite_file(settings.database_url)
         if missing is not None:  # connecting would create an empty file
@@ -55,6 +61,51 @@ def _database(settings: Settings, *, migrated: bool = False) -> Database:
     return db
 
 
+def _sqlite_write_problem(url: str) -> str | None:
+    """Why this process could not write the SQLite database at `url`, in one line, else None.
+
+    Asked by trying, not by permission bits (os.access says yes to root, and knows nothing of
+    read-only mounts): the file is opened for writing without being changed, and a scratch
+    file is made and removed in its folder, where SQLite keeps its -wal and -shm files.
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:"):  # a URI filename (?mode=ro and the like): SQLite decides
+        return None
+    path = Path(name)
+    folder = path.parent
+    if path.is_dir():
+        return f"the database file {path} is a folder: set DATABASE_URL to a file in it"
+    if not folder.exists():
+        return f"cannot create the database file {path}: the folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"cannot create the database file {path}: {folder} is not a folder"
+    try:
+        if path.exists():
+            with path.open("r+b"):
+                pass
+    except OSError as exc:
+        return f"cannot write the database file {path}: {_lower(exc)}"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return (
+            f"cannot write in the database file's folder {folder} (SQLite keeps its journal "
+            f"beside {path.name}): {_lower(exc)}"
+        )
+    return None
+
+
+def _lower(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
 def _missing_sqlite_file(url: str) -> str | None:
     from sqlalchemy.engine import make_url
 
@@ -67,7 +118,7 @@ def _missing_sqlite_file(url: str) -> str | None:
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from storage.migrate import upgrade
 
-    db = _database(settings)
+    db = _database(settings, writable=True)
     applied = upgrade(db)
     if not applied:
         print("database schema already up to date", file=sys.stderr)
@@ -127,7 +178,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         except OSError as exc:  # most often: another process has the port
             raise CommandError(f"cannot serve HTTP on port {port}: {exc.strerror or exc}") from None
     try:
-        db = _database(settings)
+        db = _database(settings, writable=True)
         applied = upgrade(db)
         if applied:
             log.info("applied migrations", extra={"revisions": [a.revision for a in applied]})

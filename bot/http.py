@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from storage.db import Database, DatabaseUnavailable
+from storage.db import Database, DatabaseReadOnly, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 SERVER_THREADS = 16  # waitress worker threads: requests answered at once
@@ -39,13 +39,19 @@ class SlackWsgi:
         return [body]
 
     def _health(self, start_response: StartResponse) -> list[bytes]:
+        """200 when the database answers and accepts writes (a write that changes nothing, rolled
+        back), else 503 saying which: a replica or a read-only file serves nobody's debrief."""
         try:
-            self.db.check()
+            self.db.check_writes()
         except DatabaseUnavailable:
-            return self._reply(
-                start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"}
-            )
-        return self._reply(start_response, "200 OK", {"ok": True, "database": "ok"})
+            state = "unreachable"
+        except DatabaseReadOnly:
+            state = "read-only"
+        else:
+            return self._reply(start_response, "200 OK", {"ok": True, "database": "ok"})
+        return self._reply(
+            start_response, "503 Service Unavailable", {"ok": False, "database": state}
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")

@@ -410,3 +410,58 @@ def test_a_port_in_use_is_said_before_any_start_up_work(
     ]
     assert not fresh.exists()  # no migration ran
     assert fake_slack.calls_to("auth.test") == []  # nor did the app start, nor the scheduler
+
+
+def _serve_env(database_url: str, fake_slack: FakeSlack) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": fake_slack.url,
+    }
+
+
+@pytest.mark.parametrize("action", ["db upgrade", "serve"])
+def test_a_database_path_that_cannot_be_written_is_one_line_naming_it(
+    action: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    command = ["db", "upgrade"]
+    if action == "serve":
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            command = ["serve", "--http", "--port", str(free.getsockname()[1])]
+    # Fails for root too: a file cannot hold a folder, nor can a folder be opened as a file.
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "a-folder.db").mkdir()
+    cases = {
+        tmp_path / "a-file" / "x.db": f"{tmp_path / 'a-file'} is not a folder",
+        tmp_path / "a-folder.db": "is a folder",
+        tmp_path / "missing" / "x.db": f"the folder {tmp_path / 'missing'} does not exist",
+    }
+    for path, reason in cases.items():
+        result = run_cli(*command, env=_serve_env(f"sqlite:///{path}", fake_slack))
+        assert result.returncode == 1, result.stderr
+        line = one_line_error(result.stderr)
+        assert str(path) in line and reason in line
+        assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "missing").exists()
+    assert fake_slack.calls_to("auth.test") == []  # refused before the app started
+
+
+def test_a_database_file_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    """Read-only permission bits refuse everyone but root: the check opens the file for writing
+    rather than reading the bits, so it says what SQLite would find."""
+    path = tmp_path / "locked.db"
+    env = {"DATABASE_URL": f"sqlite:///{path}"}
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    path.chmod(0o444)
+    try:
+        result = run_cli("db", "upgrade", env=env)
+        if os.geteuid() == 0:  # root writes anyway, as SQLite would: nothing to refuse
+            assert result.returncode == 0, result.stderr
+        else:
+            assert result.returncode == 1
+            line = one_line_error(result.stderr)
+            assert f"cannot write the database file {path}: permission denied" in line
+    finally:
+        path.chmod(0o644)
