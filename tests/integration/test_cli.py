@@ -64,6 +64,7 @@ def one_line_error(stderr: str) -> str:
         ["serve", "--help"],
         ["db", "upgrade", "--help"],
         ["export", "debriefs", "--help"],
+        ["manifest", "--help"],
     ],
 )
 def test_help(command: list[str]) -> None:
