@@ -26,6 +26,7 @@ from bot.commands import (
     cmd_export_debriefs,
     cmd_jobs_list,
     cmd_jobs_run,
+    cmd_manifest,
     cmd_serve,
     cmd_settings_list,
     cmd_settings_set,
@@ -225,6 +226,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--workspace", metavar="T...", type=_workspace_id, help="default: the bot token's workspace"
     )
     config_list.set_defaults(handler=cmd_settings_list)
+
+    manifest = commands.add_parser(
+        "manifest",
+        help="print the Slack app manifest",
+        description="Print the Slack app manifest (manifest.yml) to paste at "
+        "api.slack.com/apps: for Socket Mode as it is, or with --request-url for HTTP mode "
+        "(Socket Mode off, the URL set for the slash commands, interactivity and events).",
+    )
+    manifest.add_argument(
+        "--request-url",
+        type=_request_url,
+        metavar="URL",
+        help="where Slack reaches this app, like https://HOST/slack/events",
+    )
+    manifest.set_defaults(handler=cmd_manifest)
     return parser
 
 
@@ -242,6 +258,15 @@ def _port(raw: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 1-65535: {raw}")
     return port
+
+
+def _request_url(raw: str) -> str:
+    from bot.manifest import check_request_url
+
+    try:
+        return check_request_url(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _slack_id(raw: str, prefixes: str, what: str, example: str) -> str:

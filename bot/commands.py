@@ -10,6 +10,7 @@ import argparse
 import io
 import logging
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -36,8 +37,13 @@ class CommandError(Exception):
         self.code = code
 
 
-def _database(settings: Settings, *, migrated: bool = False) -> Database:
-    """The database, checked reachable; `migrated` also requires the schema to be there."""
+def _database(settings: Settings, *, migrated: bool = False, writable: bool = False) -> Database:
+    """The database, checked reachable; `migrated` also requires the schema to be there, and
+    `writable` a SQLite file (and its folder) that this process can write."""
+    if writable:
+        problem = _sqlite_write_problem(settings.database_url)
+        if problem is not None:
+            raise CommandError(problem)
     if migrated:
         missing = _missing_sqlite_file(settings.database_url)
         if missing is not None:  # connecting would create an empty file
@@ -55,6 +61,51 @@ def _database(settings: Settings, *, migrated: bool = False) -> Database:
     return db
 
 
+def _sqlite_write_problem(url: str) -> str | None:
+    """Why this process could not write the SQLite database at `url`, in one line, else None.
+
+    Asked by trying, not by permission bits (os.access says yes to root, and knows nothing of
+    read-only mounts): the file is opened for writing without being changed, and a scratch
+    file is made and removed in its folder, where SQLite keeps its -wal and -shm files.
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:"):  # a URI filename (?mode=ro and the like): SQLite decides
+        return None
+    path = Path(name)
+    folder = path.parent
+    if path.is_dir():
+        return f"the database file {path} is a folder: set DATABASE_URL to a file in it"
+    if not folder.exists():
+        return f"cannot create the database file {path}: the folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"cannot create the database file {path}: {folder} is not a folder"
+    try:
+        if path.exists():
+            with path.open("r+b"):
+                pass
+    except OSError as exc:
+        return f"cannot write the database file {path}: {_lower(exc)}"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return (
+            f"cannot write in the database file's folder {folder} (SQLite keeps its journal "
+            f"beside {path.name}): {_lower(exc)}"
+        )
+    return None
+
+
+def _lower(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
 def _missing_sqlite_file(url: str) -> str | None:
     from sqlalchemy.engine import make_url
 
@@ -67,9 +118,14 @@ def _missing_sqlite_file(url: str) -> str | None:
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from storage.migrate import upgrade
 
-    db = _database(settings)
-    upgrade(db)
-    print("database schema is up to date", file=sys.stderr)
+    db = _database(settings, writable=True)
+    applied = upgrade(db)
+    if not applied:
+        print("database schema already up to date", file=sys.stderr)
+        return 0
+    names = ", ".join(f"{a.revision} ({a.message})" if a.message else a.revision for a in applied)
+    plural = "" if len(applied) == 1 else "s"
+    print(f"applied {len(applied)} migration{plural}: {names}", file=sys.stderr)
     return 0
 
 
@@ -105,7 +161,7 @@ def _write_rows(db: Database, out: TextIO) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
-    from bot.http import SlackWsgi, serve_http
+    from bot.http import BoundHttp, SlackWsgi
     from handlers.deps import Deps
     from storage.migrate import upgrade
 
@@ -113,30 +169,41 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_bot_token()
     app_token = settings.require_app_token() if socket_mode else None
     secret = None if socket_mode else settings.require_signing_secret()
-    db = _database(settings)
-    upgrade(db)
-    deps = Deps(db=db, default_zone=settings.zone)
+    bound = None
+    if not socket_mode:
+        # The port first, so that "in use" is the only thing said, before any slow start-up.
+        port = args.port or settings.port
+        try:
+            bound = BoundHttp(port)
+        except OSError as exc:  # most often: another process has the port
+            raise CommandError(f"cannot serve HTTP on port {port}: {exc.strerror or exc}") from None
     try:
-        app = create_app(settings, deps, socket_mode=socket_mode)
-    except BoltError as exc:
-        raise CommandError(f"Slack refused the bot token: {exc}") from None
-    if not args.no_scheduler:
-        from bot.app import web_client
-        from scheduling.clock import build_scheduler
+        db = _database(settings, writable=True)
+        applied = upgrade(db)
+        if applied:
+            log.info("applied migrations", extra={"revisions": [a.revision for a in applied]})
+        deps = Deps(db=db, default_zone=settings.zone)
+        try:
+            app = create_app(settings, deps, socket_mode=socket_mode)
+        except BoltError as exc:
+            raise CommandError(f"Slack refused the bot token: {exc}") from None
+        if not args.no_scheduler:
+            from bot.app import web_client
+            from scheduling.clock import build_scheduler
 
-        build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
-    if socket_mode:
+            build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
+    except BaseException:
+        if bound is not None:
+            bound.close()  # give the port back
+        raise
+    if bound is None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("connecting to Slack in Socket Mode")
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return 0
     assert secret is not None
-    port = args.port or settings.port
-    try:
-        serve_http(SlackWsgi(app, db, secret), port=port)
-    except OSError as exc:  # most often: another process has the port
-        raise CommandError(f"cannot serve HTTP on port {port}: {exc.strerror or exc}") from None
+    bound.run(SlackWsgi(app, db, secret))
     return 0
 
 
@@ -297,6 +364,19 @@ def cmd_jobs_list(args: argparse.Namespace, settings: Settings) -> int:
     for name, description, next_run in next_runs(datetime.now(UTC)):
         when = next_run.isoformat() if next_run else "never"
         print(f"{name}\tnext run {when}\t{description}")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.manifest import ManifestError, dump, http_manifest, manifest_text
+
+    try:
+        text = manifest_text()
+        if args.request_url:
+            text = dump(http_manifest(text, args.request_url))
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from None
+    sys.stdout.write(text)
     return 0
 
 

@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from storage.db import Database, DatabaseUnavailable
+from storage.db import Database, DatabaseReadOnly, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 SERVER_THREADS = 16  # waitress worker threads: requests answered at once
@@ -39,13 +39,19 @@ class SlackWsgi:
         return [body]
 
     def _health(self, start_response: StartResponse) -> list[bytes]:
+        """200 when the database answers and accepts writes (a write that changes nothing, rolled
+        back), else 503 saying which: a replica or a read-only file serves nobody's debrief."""
         try:
-            self.db.check()
+            self.db.check_writes()
         except DatabaseUnavailable:
-            return self._reply(
-                start_response, "503 Service Unavailable", {"ok": False, "database": "unreachable"}
-            )
-        return self._reply(start_response, "200 OK", {"ok": True, "database": "ok"})
+            state = "unreachable"
+        except DatabaseReadOnly:
+            state = "read-only"
+        else:
+            return self._reply(start_response, "200 OK", {"ok": True, "database": "ok"})
+        return self._reply(
+            start_response, "503 Service Unavailable", {"ok": False, "database": state}
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
@@ -86,10 +92,37 @@ class _Replay:
         return chunk
 
 
+class BoundHttp:
+    """The HTTP port, taken before the slow part of start-up (migrations, the Slack app, the
+    scheduler), so that a port in use is the first and only thing an operator reads. A request
+    that arrives meanwhile waits in the listen backlog until `run` hands over the app."""
+
+    def __init__(self, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS) -> None:
+        from waitress import create_server
+
+        self.port = port
+        self._server: Any = create_server(
+            _not_ready, host=host, port=port, threads=threads, ident="dealcoach"
+        )
+
+    def run(self, wsgi: Callable[..., Iterable[bytes]]) -> None:
+        self._server.application = wsgi
+        log.info("serving HTTP", extra={"port": self.port, "path": SLACK_PATH})
+        self._server.run()
+
+    def close(self) -> None:
+        """Give the port back when start-up fails after it was taken."""
+        self._server.task_dispatcher.shutdown()
+        self._server.close()
+
+
+def _not_ready(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    # Never called: waitress serves nothing before run(), which replaces it.
+    start_response("503 Service Unavailable", [("Content-Length", "0")])
+    return []
+
+
 def serve_http(
     wsgi: SlackWsgi, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS
 ) -> None:
-    from waitress import serve
-
-    log.info("serving HTTP", extra={"port": port, "path": SLACK_PATH})
-    serve(wsgi, host=host, port=port, threads=threads, ident="dealcoach")
+    BoundHttp(port, host, threads).run(wsgi)

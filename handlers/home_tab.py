@@ -9,6 +9,7 @@ unless they manage that rep.
 
 from __future__ import annotations
 
+import heapq
 import logging
 from datetime import timedelta
 from typing import Any
@@ -23,10 +24,11 @@ from coaching.metrics import (
     recent_weeks,
     stall_causes,
 )
-from coaching.stalls import StallThresholds, find_stalled
+from coaching.stalls import DealSnapshot, StallThresholds, find_stalled
 from handlers.deps import Deps
 from handlers.views.home import (
     MAX_DEALS_SHOWN,
+    TEAM_DEALS_SHOWN,
     TREND_WEEKS,
     HomeData,
     ManagerBoard,
@@ -76,16 +78,23 @@ def _load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
     if teams:
         open_deals = [s for s in snapshots if s.status == "open"]
         stalled = find_stalled(open_deals, today, thresholds)
+        stuck = {s.deal.deal_id for s in stalled}
+        others = [s for s in open_deals if s.deal_id not in stuck]
         board = ManagerBoard(
             teams=[t.name for t in teams],
             open_deals=len(open_deals),
             stalled=stalled,
+            others=heapq.nsmallest(TEAM_DEALS_SHOWN, others, key=_latest_call_first),
             reps=[RepWeeks(rep, by_week(daily.get(rep, []), weeks)) for rep in members],
             causes=stall_causes(snapshots, today, thresholds, stalled),
             qualification=qualification(open_deals),
             cadence=median_days_between(cadence_dates),
         )
     return HomeData(deals=deals, total_deals=total, mine=mine, board=board)
+
+
+def _latest_call_first(deal: DealSnapshot) -> tuple[int, str, int]:
+    return -deal.last_call.toordinal(), deal.name.casefold(), deal.deal_id
 
 
 def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:

@@ -8,15 +8,25 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "DatabaseError", "DatabaseUnavailable", "MigrationError"]
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
+    "MigrationError",
+]
 
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached; the message is one line for an operator."""
+
+
+class DatabaseReadOnly(Exception):
+    """The database answers but refuses writes; the message is one line for an operator."""
 
 
 class MigrationError(Exception):
@@ -57,6 +67,14 @@ def make_engine(url: str) -> Engine:
     )
 
 
+# Writes nothing and locks no row, yet the database must allow a write to run it.
+_WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0")
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
 class Database:
     """Holds the engine; `session()` is the unit of work."""
 
@@ -87,8 +105,33 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnavailable(f"cannot reach the database: {reason}") from None
+            raise DatabaseUnavailable(f"cannot reach the database: {_reason(exc)}") from None
+
+    def check_writes(self) -> None:
+        """Raise DatabaseUnavailable when the database cannot be reached, DatabaseReadOnly when
+        it answers but refuses to write: a read-only SQLite file, a PostgreSQL replica or
+        read-only transaction mode, rights revoked.
+
+        The write is an UPDATE that matches no row, rolled back: the database checks that it may
+        write (and SQLite takes its write lock for a moment) but no row is locked or changed,
+        so it stays cheap enough for /healthz to run on every poll.
+        """
+        with self._turns:
+            try:
+                conn = self.engine.connect()
+            except OperationalError as exc:
+                raise DatabaseUnavailable(f"cannot reach the database: {_reason(exc)}") from None
+            with conn:
+                try:
+                    with conn.begin() as transaction:
+                        conn.execute(_WRITE_PROBE)
+                        transaction.rollback()
+                except DBAPIError as exc:
+                    if exc.connection_invalidated:
+                        raise DatabaseUnavailable(
+                            f"cannot reach the database: {_reason(exc)}"
+                        ) from None
+                    raise DatabaseReadOnly(f"the database refuses writes: {_reason(exc)}") from None
 
     def has_schema(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")

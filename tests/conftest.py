@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import create_app
 from bot.http import SlackWsgi
@@ -27,12 +28,10 @@ from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.postgres_server import ServerUnusable, admin_engine, reason_of, server_url, unusable
 from tests.support.blockkit import check_call
 from tests.support.server import start_server
 
-POSTGRES_URL = os.environ.get(
-    "DEALCOACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 TEAM_ID = "T0001"
@@ -40,13 +39,19 @@ TEAM_ID = "T0001"
 
 def _scratch_postgres(url: str) -> tuple[Database, Callable[[], None]]:
     """A database of this test run's own on the server at `url`, dropped at the end, so two
-    runs (a developer's and a helper's, or CI and a benchmark) never share tables."""
-    server = make_url(url)
+    runs (a developer's and a helper's, or CI and a benchmark) never share tables. A server
+    the run cannot use stops the run with one line saying what to set, not a traceback for
+    every test."""
     name = f"dealcoach_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(server.set(database=name).render_as_string(hide_password=False))
+    try:
+        admin = admin_engine(url)
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except ServerUnusable as exc:
+        pytest.exit(str(exc), returncode=1)
+    except DBAPIError as exc:  # e.g. a role without CREATEDB
+        pytest.exit(str(unusable(url, reason_of(exc))), returncode=1)
+    db = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
 
     def drop() -> None:
         db.dispose()
@@ -60,7 +65,7 @@ def _scratch_postgres(url: str) -> tuple[Database, Callable[[], None]]:
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
     sqlite_file = tmp_path_factory.mktemp("db") / "dealcoach.db"
-    postgres, drop_postgres = _scratch_postgres(POSTGRES_URL)
+    postgres, drop_postgres = _scratch_postgres(server_url())
     made = {"sqlite": Database(f"sqlite:///{sqlite_file}"), "postgresql": postgres}
     for db in made.values():
         upgrade(db)

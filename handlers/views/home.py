@@ -31,15 +31,18 @@ from coaching.metrics import (
     WeekFigures,
 )
 from coaching.stalls import ADVICE as STALL_ADVICE
-from coaching.stalls import REASON_ORDER, StalledDeal
+from coaching.stalls import REASON_ORDER, DealSnapshot, StalledDeal
 from handlers.views.digest import reason_words
-from handlers.views.text import clip, escape
+from handlers.views.text import clip, escape, escape_clipped
 from storage.debriefs import OpenDeal
 
 HOME_DEBRIEF_ACTION = "home_debrief"
 MAX_DEALS_SHOWN = 30  # a rep's own deals, one block each
 TREND_WEEKS = 7  # this week and the six before it
 STALLED_PER_REASON = 5
+TEAM_DEALS_SHOWN = 40  # a manager's open deals that are not stuck, a line each
+TEAM_DEALS_PER_SECTION = 12  # lines per section, so a long list stays easy to scan
+SECTION_CHARS = 2900  # Block Kit allows 3000 characters in a section's text
 REPS_PER_SECTION = 12
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -55,6 +58,7 @@ class ManagerBoard:
     teams: list[str]
     open_deals: int
     stalled: list[StalledDeal]
+    others: list[DealSnapshot]  # open deals not stuck, the most recently called first (capped)
     reps: list[RepWeeks]
     causes: StallCauses
     qualification: Qualification
@@ -70,11 +74,28 @@ class HomeData:
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, 2900)))
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_CHARS)))
 
 
 def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 2900))])
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_CHARS))])
+
+
+def _packed(lines: list[str], per_section: int) -> list[Block]:
+    """Lines packed into as few sections as fit: at most `per_section` lines, and within
+    Block Kit's characters, per section; no line is split."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        if chunk and (len(chunk) == per_section or size + 1 + len(line) > SECTION_CHARS):
+            blocks.append(_section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + (1 if size else 0)
+    if chunk:
+        blocks.append(_section("\n".join(chunk)))
+    return blocks
 
 
 def trend(weeks: list[WeekFigures]) -> str:
@@ -153,6 +174,7 @@ def _board(board: ManagerBoard) -> list[Block]:
                 )
             )
         blocks.append(_section("\n".join(lines)))
+    blocks += _other_deals(board)
     blocks.append(_section(_("*Each rep's effectiveness*")))
     for start in range(0, len(board.reps), REPS_PER_SECTION):
         chunk = board.reps[start : start + REPS_PER_SECTION]
@@ -164,6 +186,43 @@ def _board(board: ManagerBoard) -> list[Block]:
         )
     )
     return blocks
+
+
+def _team_deal_line(deal: DealSnapshot) -> str:
+    """One open deal in a line: the deal, its rep, its last call, its next step."""
+    if deal.next_step:
+        due = deal.next_step_date.isoformat() if deal.next_step_date else _("no date")
+        step = _("next step: {step} ({due})").format(
+            step=escape_clipped(deal.next_step, 100), due=due
+        )
+    else:
+        step = _("no next step")
+    return _("• *{deal}* · <@{rep}> · last call {date} · {step}").format(
+        deal=escape_clipped(deal.name, 100),
+        rep=deal.rep_user_id,
+        date=deal.last_call.isoformat(),
+        step=step,
+    )
+
+
+def _other_deals(board: ManagerBoard) -> list[Block]:
+    """The open deals that are not stuck, after the stuck ones: a line each, packed into a
+    few sections, the most recently called first."""
+    total = board.open_deals - len(board.stalled)
+    if total <= 0:
+        return []
+    heading = (
+        _("*Other open deals*: {count}") if board.stalled else _("*Open deals*: {count}")
+    ).format(count=total)
+    lines = [heading] + [_team_deal_line(deal) for deal in board.others]
+    if total > len(board.others):
+        lines.append(
+            _(
+                "…and {count} more with older calls; the debrief export "
+                "(`python -m bot export debriefs`) has every deal."
+            ).format(count=total - len(board.others))
+        )
+    return _packed(lines, TEAM_DEALS_PER_SECTION)
 
 
 def _causes(causes: StallCauses, cadence: float | None) -> str:

@@ -154,16 +154,20 @@ class Person:
     def open_as(self, user_id: str) -> None:
         self.browser.get(f"{self.url}?as={user_id}")
         self.until(
-            lambda: Select(self.find("select#person")).first_selected_option.get_attribute("value")
-            == user_id,
+            lambda: (
+                Select(self.find("select#person")).first_selected_option.get_attribute("value")
+                == user_id
+            ),
             f"the page as {user_id}",
         )
 
     def switch_to(self, user_id: str) -> None:
         Select(self.find("select#person")).select_by_value(user_id)
         self.until(
-            lambda: self.browser.execute_script("return new URL(location).searchParams.get('as')")
-            == user_id,
+            lambda: (
+                self.browser.execute_script("return new URL(location).searchParams.get('as')")
+                == user_id
+            ),
             f"the switch to {user_id}",
         )
 
@@ -257,7 +261,13 @@ class Person:
         self.find("button#run-job").click()
         return str(
             self.until(
-                lambda: output.text if output.text and output.text != before and "running" not in output.text.lower() else None,
+                lambda: (
+                    output.text
+                    if output.text
+                    and output.text != before
+                    and "running" not in output.text.lower()
+                    else None
+                ),
                 f"the output of {job}",
                 timeout=60,
             )

@@ -123,9 +123,7 @@ def test_a_manager_runs_the_digest_snoozes_a_deal_and_it_leaves_the_next_one(
     person.button("Snooze a week", _deal_row(person, digest, snoozed)).click()
     person.message_containing(f"{snoozed} is snoozed")
 
-    next_monday = (
-        date.fromisoformat(first_monday[:10]) + timedelta(days=7)
-    ).isoformat() + "T10:00"
+    next_monday = (date.fromisoformat(first_monday[:10]) + timedelta(days=7)).isoformat() + "T10:00"
     person.run_job("weekly-digest", next_monday)
     week = date.fromisoformat(next_monday[:10]).isocalendar()
     later = person.message_containing(f"{week.year}-W{week.week:02d}")

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sandbox.webapi import SlackStandIn
 from storage.db import Database
@@ -63,6 +64,7 @@ def one_line_error(stderr: str) -> str:
         ["serve", "--help"],
         ["db", "upgrade", "--help"],
         ["export", "debriefs", "--help"],
+        ["manifest", "--help"],
     ],
 )
 def test_help(command: list[str]) -> None:
@@ -268,3 +270,199 @@ def test_slack_unreachable_is_one_line_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot reach Slack at http://127.0.0.1:9/api/" in one_line_error(result.stderr)
     assert result.stderr.count("\n") == 1  # the client's own retry log is not repeated
+
+
+def test_manifest_without_a_url_is_manifest_yml_as_is() -> None:
+    result = run_cli("manifest")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (repo_root() / "manifest.yml").read_text(encoding="utf-8")
+
+
+def test_manifest_for_http_mode_sets_the_url_everywhere_slack_needs_it() -> None:
+    url = "https://bot.example.com/slack/events"
+    result = run_cli("manifest", "--request-url", url)
+    assert result.returncode == 0, result.stderr
+    data = yaml.safe_load(result.stdout)
+    original = yaml.safe_load((repo_root() / "manifest.yml").read_text(encoding="utf-8"))
+    settings = data["settings"]
+    assert settings["socket_mode_enabled"] is False
+    commands = data["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/debrief", "/coach"]
+    assert all(c["url"] == url for c in commands)
+    assert settings["interactivity"] == {
+        "is_enabled": True,
+        "request_url": url,
+        "message_menu_options_url": url,
+    }
+    assert settings["event_subscriptions"]["request_url"] == url
+    # Nothing else changed: the scopes, events and shortcut are manifest.yml's.
+    assert data["oauth_config"] == original["oauth_config"]
+    assert data["features"]["shortcuts"] == original["features"]["shortcuts"]
+    assert (
+        settings["event_subscriptions"]["bot_events"]
+        == original["settings"]["event_subscriptions"]["bot_events"]
+    )
+    assert _urls_in(data) == 5  # two commands, interactivity's two, events': nowhere else
+    assert [c.pop("url") for c in commands] == [url, url]
+    assert commands == original["features"]["slash_commands"]
+
+
+def _urls_in(node: object) -> int:
+    if isinstance(node, dict):
+        return sum(_urls_in(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(_urls_in(v) for v in node)
+    return int(isinstance(node, str) and node.startswith("https://bot.example.com/"))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:3000/slack/events", "http://localhost:8080/slack/events"]
+)
+def test_manifest_accepts_plain_http_on_loopback(url: str, capsys: pytest.CaptureFixture) -> None:
+    from bot.cli import main
+
+    assert main(["manifest", "--request-url", url]) == 0
+    data = yaml.safe_load(capsys.readouterr().out)
+    assert data["settings"]["event_subscriptions"]["request_url"] == url
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://bot.example.com/slack/events", "only to https URLs"),
+        ("ftp://bot.example.com/slack/events", "not a URL"),
+        ("bot.example.com/slack/events", "not a URL"),
+        ("https:///slack/events", "not a URL"),
+        ("https://bot example.com/slack/events", "not a URL"),
+        ("https://bot.example.com:99999/slack/events", "valid port"),
+        ("https://bot.example.com", "has no path"),
+    ],
+)
+def test_manifest_refuses_a_url_slack_cannot_use(
+    url: str, reason: str, capsys: pytest.CaptureFixture
+) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["manifest", "--request-url", url])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    usage, error = captured.err.strip().splitlines()
+    assert usage.startswith("usage: python -m bot manifest")
+    assert reason in error and repr(url) in error
+
+
+def test_manifest_refusal_from_the_command_line_is_one_line() -> None:
+    result = run_cli("manifest", "--request-url", "http://bot.example.com/slack/events")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 2 and "Traceback" not in result.stderr
+
+
+def _revisions() -> list[tuple[str, str]]:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [(s.revision, s.doc.strip()) for s in reversed(list(scripts.walk_revisions()))]
+
+
+def test_db_upgrade_says_what_it_applied(tmp_path: Path) -> None:
+    from storage.migrate import upgrade
+
+    revisions = _revisions()
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    first = run_cli("db", "upgrade", env=env)
+    assert first.returncode == 0, first.stderr
+    listed = ", ".join(f"{rev} ({doc})" for rev, doc in revisions)
+    assert first.stderr == f"applied {len(revisions)} migrations: {listed}\n"
+    again = run_cli("db", "upgrade", env=env)
+    assert again.returncode == 0 and again.stderr == "database schema already up to date\n"
+
+    partial = Database(f"sqlite:///{tmp_path / 'partial.db'}")
+    assert [a.revision for a in upgrade(partial, revisions[0][0])] == [revisions[0][0]]
+    partial.dispose()
+    rest = run_cli("db", "upgrade", env={"DATABASE_URL": partial.url})
+    assert rest.stderr.startswith(f"applied {len(revisions) - 1} migration")
+    assert f"{revisions[1][0]} ({revisions[1][1]})" in rest.stderr
+    assert f"{revisions[0][0]} (" not in rest.stderr
+
+
+def test_a_port_in_use_is_said_before_any_start_up_work(
+    fake_slack: SlackStandIn, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "fresh.db"
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "DATABASE_URL": f"sqlite:///{fresh}",
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": fake_slack.url,
+            "LOG_LEVEL": "DEBUG",  # anything done before binding would show here
+        }
+        result = run_cli("serve", "--http", "--port", str(port), env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"dealcoach: error: cannot serve HTTP on port {port}: Address already in use"
+    ]
+    assert not fresh.exists()  # no migration ran
+    assert fake_slack.calls_to("auth.test") == []  # nor did the app start, nor the scheduler
+
+
+def _serve_env(database_url: str, fake_slack: SlackStandIn) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": fake_slack.url,
+    }
+
+
+@pytest.mark.parametrize("action", ["db upgrade", "serve"])
+def test_a_database_path_that_cannot_be_written_is_one_line_naming_it(
+    action: str, fake_slack: SlackStandIn, tmp_path: Path
+) -> None:
+    command = ["db", "upgrade"]
+    if action == "serve":
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            command = ["serve", "--http", "--port", str(free.getsockname()[1])]
+    # Fails for root too: a file cannot hold a folder, nor can a folder be opened as a file.
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "a-folder.db").mkdir()
+    cases = {
+        tmp_path / "a-file" / "x.db": f"{tmp_path / 'a-file'} is not a folder",
+        tmp_path / "a-folder.db": "is a folder",
+        tmp_path / "missing" / "x.db": f"the folder {tmp_path / 'missing'} does not exist",
+    }
+    for path, reason in cases.items():
+        result = run_cli(*command, env=_serve_env(f"sqlite:///{path}", fake_slack))
+        assert result.returncode == 1, result.stderr
+        line = one_line_error(result.stderr)
+        assert str(path) in line and reason in line
+        assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "missing").exists()
+    assert fake_slack.calls_to("auth.test") == []  # refused before the app started
+
+
+def test_a_database_file_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    """Read-only permission bits refuse everyone but root: the check opens the file for writing
+    rather than reading the bits, so it says what SQLite would find."""
+    path = tmp_path / "locked.db"
+    env = {"DATABASE_URL": f"sqlite:///{path}"}
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    path.chmod(0o444)
+    try:
+        result = run_cli("db", "upgrade", env=env)
+        if os.geteuid() == 0:  # root writes anyway, as SQLite would: nothing to refuse
+            assert result.returncode == 0, result.stderr
+        else:
+            assert result.returncode == 1
+            line = one_line_error(result.stderr)
+            assert f"cannot write the database file {path}: permission denied" in line
+    finally:
+        path.chmod(0o644)

@@ -6,7 +6,9 @@ import json
 import time
 from datetime import date, timedelta
 
-from tests.conftest import RunningApp
+from coaching.debrief import DebriefInput
+from storage.debriefs import Delivery, record_debrief
+from tests.conftest import TEAM_ID, RunningApp
 from tests.integration.digest_support import seed, team
 from tests.integration.test_debrief_modal import form
 
@@ -125,3 +127,67 @@ def test_nobody_sees_another_reps_deals(running_app: RunningApp) -> None:
     assert "Rep One Deal" not in outsider and "Rep Two Deal" not in outsider
     manager = text_of(open_home(running_app, "U_MGR"))
     assert "Rep Two Deal" in manager  # stalled: gone quiet
+
+
+def test_a_manager_with_nothing_stalled_sees_the_teams_open_deals(
+    running_app: RunningApp,
+) -> None:
+    team(running_app.db, "East", ["U_MGR"], ["U_REP1", "U_REP2"])
+    team(running_app.db, "West", ["U_BOSS"], ["U_ELSEWHERE"])
+    soon = MONDAY + timedelta(days=3)
+    seed(running_app.db, "Moving One", "U_REP1", MONDAY - timedelta(days=1), next_step_date=soon)
+    seed(running_app.db, "Moving Two", "U_REP2", MONDAY - timedelta(days=2))
+    seed(running_app.db, "Not Theirs", "U_ELSEWHERE", MONDAY)
+    view = text_of(open_home(running_app, "U_MGR"))
+    assert "0 of 2 open deals are stuck" in view
+    assert "*Open deals*: 2" in view
+    assert (
+        f"*Moving One* · <@U_REP1> · last call {MONDAY - timedelta(days=1)} · "
+        f"next step: next step ({soon})" in view
+    )
+    assert (
+        f"*Moving Two* · <@U_REP2> · last call {MONDAY - timedelta(days=2)} · "
+        "next step: next step (no date)" in view
+    )
+    assert view.index("Moving One") < view.index("Moving Two")  # the latest call first
+    assert "Not Theirs" not in view and "U_ELSEWHERE" not in view
+    rep = text_of(open_home(running_app, "U_REP1"))  # a rep still sees only their own
+    assert "Moving One" in rep and "Moving Two" not in rep and "Team board" not in rep
+
+
+def test_a_managers_stuck_deals_come_before_the_others(running_app: RunningApp) -> None:
+    team(running_app.db, "East", ["U_MGR"], ["U_REP1", "U_REP2"])
+    seed(running_app.db, "Gone Quiet Deal", "U_REP1", MONDAY - timedelta(days=30))
+    seed(running_app.db, "Fresh Deal", "U_REP2", MONDAY)
+    view = text_of(open_home(running_app, "U_MGR"))
+    assert "1 of 2 open deals are stuck" in view
+    assert "*Other open deals*: 1" in view
+    assert (
+        view.index("Gone Quiet Deal") < view.index("*Other open deals*") < view.index("Fresh Deal")
+    )
+    assert view.count("Gone Quiet Deal") == 1  # a stuck deal is not listed twice
+
+
+def test_a_manager_of_many_long_deals_stays_within_limits(running_app: RunningApp) -> None:
+    reps = [f"U_REP{i:02}" for i in range(30)]
+    team(running_app.db, "Big", ["U_MGR"], reps)
+    long_step = "<b>&" * 125  # 500 characters typed, 2,375 once escaped for Slack
+    with running_app.db.session() as session:
+        for i in range(300):
+            entry = DebriefInput(
+                deal=f"{i:03} " + "<&>" * 32,  # 100 characters, 300 once escaped
+                call_date=MONDAY - timedelta(days=i % 10),
+                timeline_qualified=True,
+                authority_reached=True,
+                next_step=long_step,
+                next_step_date=MONDAY + timedelta(days=5),
+            )
+            record_debrief(session, TEAM_ID, reps[i % 30], entry, Delivery("modal", f"long:{i}"))
+    view = open_home(running_app, "U_MGR")  # the fake checks every block against Block Kit
+    text = text_of(view)
+    assert "0 of 300 open deals are stuck" in text
+    assert "…and 260 more with older calls" in text and "export debriefs" in text
+    sections = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert all(len(s) <= 3000 for s in sections)
+    assert sum(s.count("· last call ") for s in sections) == 40
+    assert f"last call {MONDAY - timedelta(days=9)}" not in text  # the oldest calls give way
