@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox import directory
 from sandbox.payloads import Response, SlackRequests
-from sandbox.webapi import BOT_USER_ID, TEAM_ID, SlackStandIn, next_ts
+from sandbox.webapi import BOT_USER_ID, TEAM_ID, SlackStandIn, next_ts, slack_escaped
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +147,12 @@ class Page:
         return shown
 
     def state(self, user: str, since: int, wait: float = 20.0) -> dict[str, Any]:
-        """Everything the page shows `user`, once anything changed after version `since`."""
-        user = self._person(user)
-        version = self.standin.wait_for_change(since, wait) if since > 0 else self.standin.version
+        """Everything the page shows `user`, once anything changed after version `since` (at
+        once for a first visit, or a page that saw a sandbox since restarted)."""
+        user = self._person(user or directory.PEOPLE[0].id)
+        version = self.standin.version
+        if 0 < since <= version:
+            version = self.standin.wait_for_change(since, wait)
         conversations = self.conversations(user)
         return {
             "version": version,
@@ -249,6 +252,7 @@ class Page:
             raise PageError(f"a message can be at most {MAX_TEXT} characters")
         if text.startswith("/") and not thread_ts:
             return self._command(user, channel, text)
+        text = slack_escaped(text)
         message = self.standin.post_as_user(channel, user, text, thread_ts=thread_ts, ts=ts)
         extra = {"thread_ts": thread_ts} if thread_ts else {}
         event = self.slack.message_event(
@@ -320,8 +324,10 @@ class Page:
     def suggest(
         self, user: Any, view_id: Any, block_id: Any, action_id: Any, value: Any
     ) -> dict[str, Any]:
-        """Options for an external_select as the person types (a block_suggestion)."""
+        """Options for an external_select in a view as the person types (a block_suggestion)."""
         user = self._person(user)
+        if not view_id:
+            raise PageError("the sandbox offers typed options in views only")
         view = self._view(user, view_id, None)
         payload = self.slack.block_suggestion_payload(
             str(action_id), str(block_id), str(value or ""), user
@@ -357,7 +363,7 @@ class Page:
         errors = (answer or {}).get("errors") if (answer or {}).get("response_action") else None
         return {"ok": True, **({"errors": errors} if errors else {})}
 
-    def close(self, user: Any, view_id: Any) -> dict[str, Any]:
+    def close(self, user: Any, view_id: Any, everything: Any = False) -> dict[str, Any]:
         user = self._person(user)
         view = self.standin.view(str(view_id))
         if view is None:
@@ -372,7 +378,7 @@ class Page:
                 "is_cleared": False,
             }
             self._deliver("view_closed", lambda: self.slack.interactive(payload))
-        self.standin.close_view(user, str(view_id))
+        self.standin.close_view(user, str(view_id), everything=bool(everything))
         return {"ok": True}
 
     def home(self, user: Any) -> dict[str, Any]:

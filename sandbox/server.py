@@ -1,7 +1,7 @@
 """The sandbox over HTTP: the page and its JSON API, and the stand-in's Web API, as one WSGI
 application that the assembly mounts beside the bot's own `POST /slack/events`.
 
-Paths: `/` the page, `/static/…` its script and styles, `/sandbox/api/…` the page's API,
+Paths: `/` the page, `/app.js`, `/app.css` (or under `/static/`) its script and styles, `/sandbox/api/…` the page's API,
 `/api/…` the Web API (the bot's SLACK_API_URL), `/hooks/…` response URLs, `/upload/…` and
 `/files/…` uploaded files.
 """
@@ -32,7 +32,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "action": ("as", "container", "action", "state"),
     "suggest": ("as", "view_id", "block_id", "action_id", "value"),
     "submit": ("as", "view_id", "state"),
-    "close": ("as", "view_id"),
+    "close": ("as", "view_id", "all"),
     "home": ("as",),
     "shortcut": ("as", "channel", "ts", "callback_id"),
     "job": ("job", "as_of"),
@@ -56,8 +56,7 @@ class SandboxApp:
         if method in ("GET", "HEAD"):
             if path in ("/", "/index.html"):
                 return self._static(start_response, "index.html")
-            if path.startswith("/static/"):
-                return self._static(start_response, path[len("/static/") :])
+            return self._static(start_response, path.removeprefix("/static/").lstrip("/"))
         return _reply(start_response, "404 Not Found", b"not found", "text/plain")
 
     def _standin(

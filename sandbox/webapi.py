@@ -162,6 +162,36 @@ class Answer:
     delay: float
 
 
+def _with_ids(blocks: Any) -> Any:
+    """Blocks as Slack stores them: every block and interactive element gets an id when the
+    app gave none (Slack makes up short random ones), so actions can name where they came from."""
+    if not isinstance(blocks, list):
+        return blocks
+    filled = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            filled.append(block)
+            continue
+        block = {**block, "block_id": block.get("block_id") or secrets.token_urlsafe(3)[:4]}
+        for key in ("element", "accessory"):
+            if isinstance(block.get(key), dict) and "action_id" not in block[key]:
+                block[key] = {**block[key], "action_id": secrets.token_urlsafe(3)[:4]}
+        if isinstance(block.get("elements"), list) and block.get("type") == "actions":
+            block["elements"] = [
+                {**e, "action_id": e.get("action_id") or secrets.token_urlsafe(3)[:4]}
+                if isinstance(e, dict)
+                else e
+                for e in block["elements"]
+            ]
+        filled.append(block)
+    return filled
+
+
+def slack_escaped(text: str) -> str:
+    """Text as Slack stores and sends what a person typed: `&`, `<` and `>` escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _err(error: str) -> dict[str, Any]:
     return {"ok": False, "error": error}
 
@@ -671,6 +701,7 @@ class SlackStandIn:
             "external_id": previous.get("external_id", "") if previous else "",
         }
         view = {**defaults, **posted}
+        view["blocks"] = _with_ids(view.get("blocks"))
         view.update(
             {
                 "id": view_id,
@@ -769,6 +800,8 @@ class SlackStandIn:
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if params.get(key):
                 message[key] = params[key]
+        if "blocks" in message:
+            message["blocks"] = _with_ids(message["blocks"])
         self._messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 

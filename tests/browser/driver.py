@@ -29,6 +29,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "demo workspace ready"
+APP_USER = "UBOT"  # the stand-in's user id for the app
+Scope = WebElement | Callable[[], WebElement] | None
 URL_LINE = "open http://"
 
 
@@ -138,16 +140,39 @@ class Person:
         except Exception as exc:
             raise AssertionError(f"waited in vain for {what}") from exc
 
-    def find(self, css: str, within: WebElement | None = None) -> WebElement:
-        return self.until(
-            lambda: next(
-                (e for e in (within or self.browser).find_elements(By.CSS_SELECTOR, css)), None
-            ),
-            css,
-        )
+    def find(self, css: str, within: Scope = None) -> WebElement:
+        """The first element matching `css`, waited for; `within` may be a function that finds
+        the container again, so a container the page redraws meanwhile does not go stale."""
+        return self.until(lambda: next(iter(self.all(css, within)), None), css)
 
-    def all(self, css: str, within: WebElement | None = None) -> list[WebElement]:
-        return list((within or self.browser).find_elements(By.CSS_SELECTOR, css))
+    def click(self, css: str, within: Scope = None) -> None:
+        """Click the first element matching `css`, finding it again (and its container, when
+        `within` is a function) if the page redrew it between finding and clicking."""
+
+        def clicked() -> bool:
+            found = self.all(css, within)
+            if not found:
+                return False
+            found[0].click()
+            return True
+
+        self.until(clicked, f"a click on {css}")
+
+    def press(self, text: str, within: Scope = None) -> None:
+        """Click the button labelled `text`, as `click` does."""
+
+        def pressed() -> bool:
+            found = [b for b in self.all("button", within) if b.text.strip() == text]
+            if not found:
+                return False
+            found[0].click()
+            return True
+
+        self.until(pressed, f"a click on the button {text!r}")
+
+    def all(self, css: str, within: Scope = None) -> list[WebElement]:
+        scope = within() if callable(within) else within
+        return list((scope or self.browser).find_elements(By.CSS_SELECTOR, css))
 
     # ---------------------------------------------------------------- acting
 
@@ -187,14 +212,19 @@ class Person:
     def messages(self) -> list[WebElement]:
         return self.all("#messages .message")
 
-    def message_containing(self, text: str, scope: str = "#messages") -> WebElement:
-        return self.until(
-            lambda: next(
-                (m for m in self.all(f"{scope} .message") if text in m.text),
-                None,
-            ),
-            f"a message containing {text!r} in {scope}",
-        )
+    def message_containing(
+        self, text: str, scope: str = "#messages", *, from_app: bool = False
+    ) -> WebElement:
+        """The latest message in `scope` that contains `text` (from the app, if asked)."""
+
+        def found() -> WebElement | None:
+            for message in reversed(self.all(f"{scope} .message")):
+                by_app = message.get_attribute("data-user") == APP_USER
+                if text in message.text and (by_app or not from_app):
+                    return message
+            return None
+
+        return self.until(found, f"a message containing {text!r} in {scope}")
 
     def modal(self) -> WebElement:
         return self.until(
@@ -206,6 +236,11 @@ class Person:
 
     def block(self, block_id: str) -> WebElement:
         return self.find(f'#modal [data-block-id="{block_id}"]')
+
+    def value_of(self, block_id: str) -> str:
+        """What the modal's input shows in `block_id` (a text box's or a picker's value)."""
+        field = self.find("input, textarea", self.block(block_id))
+        return str(field.get_attribute("value") or "")
 
     def type_into(self, block_id: str, text: str) -> None:
         field = self.find("input, textarea", self.block(block_id))
@@ -228,7 +263,7 @@ class Person:
     def submit_modal(self) -> None:
         self.find("#modal button.modal-submit").click()
 
-    def button(self, text: str, within: WebElement | None = None) -> WebElement:
+    def button(self, text: str, within: Scope = None) -> WebElement:
         return self.until(
             lambda: next(
                 (
@@ -247,7 +282,7 @@ class Person:
 
     def run_job(self, job: str, as_of: str | None) -> str:
         if not any(p.is_displayed() for p in self.all("#clock")):
-            self.find("#clock-toggle").click()
+            self.find("#clock-button").click()
         Select(self.find("select#job")).select_by_value(job)
         field = self.find("input#as-of")
         self.browser.execute_script(

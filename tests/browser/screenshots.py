@@ -71,7 +71,7 @@ def take(folder: Path) -> list[Path]:
             today = datetime.now(ZONE).date()
             monday = today - timedelta(days=today.weekday())
             person.run_job("weekly-digest", f"{monday.isoformat()}T10:00")
-            person.find("#clock-toggle").click()  # put the clock panel away again
+            person.find("#clock-button").click()  # put the clock panel away again
             digest = person.message_containing("Weekly deal review")
             person.find(".thread-link", digest).click()
             person.find("#thread img")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.remote.webelement import WebElement
 
 from sandbox.demo import DEALS, owners
 from tests.browser.driver import Person, SandboxProcess, chromium, running_sandbox
@@ -53,8 +54,8 @@ def test_a_rep_records_a_debrief_through_the_modal(person: Person) -> None:
     person.open_as(ANA)
     person.conversation(f"D{ANA}")
     person.send("/debrief Kestrel Shipping")
-    modal = person.modal()
-    assert "Kestrel Shipping" in modal.text
+    assert "Debrief" in person.modal().text
+    assert person.value_of("deal") == "Kestrel Shipping"
 
     tomorrow = (datetime.now(ZONE).date() + timedelta(days=2)).isoformat()
     person.pick_date("call_date", tomorrow)
@@ -68,7 +69,7 @@ def test_a_rep_records_a_debrief_through_the_modal(person: Person) -> None:
     person.pick_date("call_date", datetime.now(ZONE).date().isoformat())
     person.submit_modal()
     person.no_modal()
-    confirmation = person.message_containing("Kestrel Shipping")
+    confirmation = person.message_containing("Kestrel Shipping", from_app=True)
     assert "authority" in confirmation.text.lower()
 
 
@@ -84,12 +85,15 @@ def test_a_post_call_message_gets_a_threaded_reply_and_can_be_corrected(person: 
     person.until(lambda: re.search(r"\d+ repl", link.text), "the bot's threaded reply")
     link.click()
     thread = person.find("#thread")
-    reply = person.message_containing("Osprey Outdoor", scope="#thread")
+    reply = person.message_containing("Osprey Outdoor", scope="#thread", from_app=True)
     assert "timeline" in reply.text.lower()
 
-    person.button("Correct it", reply).click()
-    modal = person.modal()
-    assert "Osprey Outdoor" in modal.text
+    person.press(
+        "Correct it",
+        lambda: person.message_containing("Osprey Outdoor", scope="#thread", from_app=True),
+    )
+    person.modal()
+    assert person.value_of("deal") == "Osprey Outdoor"
     person.choose_radio("timeline", "yes")
     person.submit_modal()
     person.no_modal()
@@ -114,30 +118,34 @@ def test_a_manager_runs_the_digest_snoozes_a_deal_and_it_leaves_the_next_one(
     first_monday = _this_monday_10()
     output = person.run_job("weekly-digest", first_monday)
     assert "sent" in output
-    digest = person.message_containing("Weekly deal review")
-    listed = _digest_deals(digest.text)
-    assert listed, digest.text
-    assert "timeline" in digest.text.lower()
+
+    def digest() -> WebElement:
+        return person.message_containing("Weekly deal review", from_app=True)
+
+    listed = _digest_deals(digest().text)
+    assert listed, digest().text
+    assert "timeline" in digest().text.lower()
 
     snoozed = sorted(listed)[0]
-    person.button("Snooze a week", _deal_row(person, digest, snoozed)).click()
-    person.message_containing(f"{snoozed} is snoozed")
+    person.press("Snooze a week", lambda: _deal_row(person, digest(), snoozed))
+    person.click(".thread-link", digest)
+    person.message_containing(f"{snoozed} is snoozed", scope="#thread", from_app=True)
 
-    next_monday = (date.fromisoformat(first_monday[:10]) + timedelta(days=7)).isoformat() + "T10:00"
-    person.run_job("weekly-digest", next_monday)
-    week = date.fromisoformat(next_monday[:10]).isocalendar()
-    later = person.message_containing(f"{week.year}-W{week.week:02d}")
+    next_monday = (date.fromisoformat(first_monday[:10]) + timedelta(days=7)).isoformat()
+    person.run_job("weekly-digest", f"{next_monday}T10:00")
+    week = date.fromisoformat(next_monday).isocalendar()
+    later = person.message_containing(f"{week.year}-W{week.week:02d}", from_app=True)
     assert snoozed not in later.text
     assert _digest_deals(later.text), "the next digest still lists the other stalled deals"
 
 
-def _deal_row(person: Person, digest: object, deal: str) -> object:
+def _deal_row(person: Person, digest: WebElement, deal: str) -> WebElement:
     """The actions block that follows the deal's section in the digest message."""
-    blocks = person.all(".block", digest)  # type: ignore[arg-type]
+    blocks = person.all(".block", digest)
     for index, block in enumerate(blocks):
         if deal in block.text:
             for after in blocks[index + 1 :]:
-                if after.get_attribute("data-block-type") == "actions":
+                if "block-actions" in (after.get_attribute("class") or ""):
                     return after
     raise AssertionError(f"no buttons under {deal}")
 
