@@ -1,9 +1,9 @@
 """The sandbox over HTTP: the page and its JSON API, and the stand-in's Web API, as one WSGI
 application that the assembly mounts beside the bot's own `POST /slack/events`.
 
-Paths: `/` the page, `/app.js`, `/app.css` (or under `/static/`) its script and styles, `/sandbox/api/…` the page's API,
-`/api/…` the Web API (the bot's SLACK_API_URL), `/hooks/…` response URLs, `/upload/…` and
-`/files/…` uploaded files.
+Paths: `/` the page, `/app.js` and `/app.css` (or under `/static/`) its script and styles,
+`/sandbox/api/…` the page's API, `/api/…` the Web API (the bot's SLACK_API_URL), `/hooks/…`
+response URLs, `/upload/…` and `/files/…` uploaded files.
 """
 
 from __future__ import annotations
