@@ -128,7 +128,11 @@ class Page:
             "thread_ts": thread_ts if thread_ts and thread_ts != message["ts"] else None,
             "reply_count": replies.get(message["ts"], 0),
             "files": [
-                {k: f.get(k) for k in ("id", "name", "title", "mimetype", "url")}
+                # By path, so the page works from whatever address it was opened at.
+                {
+                    **{k: f.get(k) for k in ("id", "name", "title", "mimetype")},
+                    "url": f"/files/{f['id']}",
+                }
                 for f in message.get("files") or []
             ],
             "edited": "edited" in message,

@@ -27,7 +27,7 @@ PICTURES = (
 def take(folder: Path) -> list[Path]:
     written: list[Path] = []
     with running_sandbox() as sandbox:
-        browser = chromium(1280, 860)
+        browser = chromium(1440, 900)
         try:
             person = Person(browser, sandbox.url)
 
@@ -72,9 +72,12 @@ def take(folder: Path) -> list[Path]:
             monday = today - timedelta(days=today.weekday())
             person.run_job("weekly-digest", f"{monday.isoformat()}T10:00")
             person.find("#clock-button").click()  # put the clock panel away again
-            digest = person.message_containing("Weekly deal review")
-            person.find(".thread-link", digest).click()
+            person.click(".thread-link", lambda: person.message_containing("Weekly deal review"))
             person.find("#thread img")
+            browser.execute_script(  # the digest from its heading, the chart beside it
+                "arguments[0].scrollIntoView({block: 'start'})",
+                person.message_containing("Weekly deal review"),
+            )
             shot("weekly-digest.png")
 
             person.switch_to("U1ANA")
