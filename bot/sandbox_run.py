@@ -164,7 +164,8 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     scheduler = build_scheduler(deps, web_client(settings, patient=True), blocking=False)
     scheduler.start()
     _say(f"database: {_shown_database(env['DATABASE_URL'])}")
-    _say(f"open {url} in your browser (Ctrl-C stops the sandbox)")
+    where = f"listening on {host}" if host not in LOOPBACK else "listening on 127.0.0.1 only"
+    _say(f"open {url} in your browser ({where}; Ctrl-C stops the sandbox)")
     if demo:
         _say("seeding the demo workspace through the bot (teams, then ~8 weeks of debriefs)...")
         try:
