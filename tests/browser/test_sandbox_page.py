@@ -100,6 +100,22 @@ def test_a_post_call_message_gets_a_threaded_reply_and_can_be_corrected(person: 
     assert thread.is_displayed()
 
 
+def test_the_deal_picker_offers_the_reps_own_deals_as_they_type(person: Person) -> None:
+    person.open_as(ANA)
+    person.conversation(f"D{ANA}")
+    person.send("/debrief")
+    person.modal()
+    person.type_into("deal", "Acm")  # a block_suggestion for each pause in typing
+    option = person.find('#modal [data-block-id="deal"] .typeahead-item')
+    person.until(lambda: "Acme Logistics" in option.text, "Ana's deal among the options")
+    items = [i.text for i in person.all('#modal [data-block-id="deal"] .typeahead-item')]
+    assert not any(deal in " ".join(items) for deal, rep in owners().items() if rep != ANA)
+    person.click('#modal [data-block-id="deal"] .typeahead-item')
+    person.until(lambda: person.value_of("deal") == "Acme Logistics", "the deal chosen")
+    person.click("#modal button.modal-close")
+    person.no_modal()
+
+
 def _this_monday_10() -> str:
     today = datetime.now(ZONE).date()
     monday = today - timedelta(days=today.weekday())
