@@ -105,7 +105,8 @@ def _write_rows(db: Database, out: TextIO) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
-    from bot.http import SlackWsgi, serve_http
+    from bot.http import SlackWsgi
+    from bot.server import serve_http
     from handlers.deps import Deps
     from storage.migrate import upgrade
 

@@ -1,0 +1,193 @@
+"""waitress, set up so that strangers' traffic costs little memory and no worker thread.
+
+waitress reads each request whole (headers and body, in its one event-loop thread) before a
+worker thread runs the app. So a slow or stalled client never holds a thread: it holds a
+connection, and the limits below bound how many it can hold, for how long, and how much of
+its request is kept in memory meanwhile.
+
+What this module adds to waitress's own settings, in three small subclasses:
+
+- the request parser screens `POST /slack/events` as soon as its headers are in, with the
+  rules of bot/http.py: no signature, a stale timestamp, no Content-Length or one over
+  MAX_BODY is answered 401 or 413 and the connection closed, before any of the body is read;
+- a request must arrive whole within REQUEST_DEADLINE of its first byte: waitress's own
+  `channel_timeout` only counts silence, so a client sending one byte a second would keep its
+  connection for ever;
+- each refusal is logged as a request line, as Bolt's requests are.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from waitress.utilities import Error, RequestEntityTooLarge
+
+from bot.http import MAX_BODY, SLACK_PATH, TOO_LARGE, Refusal, SlackWsgi, refuse_from_headers
+from bot.logs import log_refusal
+
+log = logging.getLogger(__name__)
+SERVER_THREADS = 16
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The numbers, with the reason for each (README, "Limits in HTTP mode", says the same).
+
+    threads: the acknowledgement path waits on the database (a modal's submission is saved
+      before its answer); 16 keep two cores busy while some wait, and fit the PostgreSQL pool.
+    connection_limit: beyond it waitress stops accepting (new connections wait in the kernel's
+      backlog). 500 leave room for hundreds of slow clients beside Slack's own traffic, stay
+      far below a default limit of 1024 open files, and bound what connections can hold in
+      memory: 500 x (max_header + inbuf_overflow) = 40 MiB at worst.
+    channel_timeout: a connection silent this long is closed. Slack sends a request and
+      reads its answer within its 3-second limit, so 10 s idle means nobody is there.
+    request_deadline: a request's headers and body must all arrive within this many seconds
+      of its first byte (a 1 MiB body then needs 100 KiB/s); Slack's own requests take
+      milliseconds, and Slack gives up after 3 s anyway.
+    cleanup_interval: how often the two timeouts above are enforced.
+    max_header: Slack's headers take about a kilobyte; waitress's default is 256 KiB.
+    inbuf_overflow: the part of a request body kept in memory while it arrives; the rest of
+      a body (up to MAX_BODY) waits in a temporary file. Slack's payloads fit in 64 KiB.
+    """
+
+    threads: int = SERVER_THREADS
+    connection_limit: int = 500
+    channel_timeout: int = 10
+    request_deadline: float = 10.0
+    cleanup_interval: int = 1
+    max_header: int = 16 * 1024
+    inbuf_overflow: int = 64 * 1024
+
+
+class _Refused(Error):  # type: ignore[misc]
+    """A refusal as waitress answers errors, with our JSON body."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+        self.code = refusal.status
+        self.reason = refusal.status_line.split(" ", 1)[1]
+
+    def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+        return (
+            self.refusal.status_line,
+            [("Content-Type", "application/json")],
+            self.refusal.body(),
+        )
+
+
+class _ScreeningParser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress's parser, refusing a `POST /slack/events` from its headers alone."""
+
+    error: Any = None
+
+    def __init__(self, adj: Any) -> None:
+        super().__init__(adj)
+        self.started = time.monotonic()  # the first byte of this request
+
+    def received(self, data: bytes) -> int:
+        headers_were_in = self.headers_finished
+        consumed: int = super().received(data)
+        if isinstance(self.error, RequestEntityTooLarge):  # waitress's own cap: our answer
+            self.error = _Refused(TOO_LARGE)
+        if self.headers_finished and not headers_were_in and self.error is None:
+            self._screen()
+        if self.error is not None:
+            self.expect_continue = False  # never invite the body of a refused request
+        return consumed
+
+    def _screen(self) -> None:
+        if self.empty or self.command != "POST" or self.path != SLACK_PATH:
+            return
+        refusal = refuse_from_headers(
+            content_length=self.headers.get("CONTENT_LENGTH"),
+            chunked=self.chunked,
+            signature=self.headers.get("X_SLACK_SIGNATURE"),
+            timestamp=self.headers.get("X_SLACK_REQUEST_TIMESTAMP"),
+            now=time.time(),
+        )
+        if refusal is not None:
+            self.error = _Refused(refusal)
+            self.completed = True
+
+
+class _LoggedErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress's answer to a refused or malformed request, logged as a request line."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        refusal = getattr(error, "refusal", None)
+        reason = refusal.reason if isinstance(refusal, Refusal) else str(error.reason)
+        started = getattr(self.request, "started", time.monotonic())
+        log_refusal(int(error.code), reason, time.monotonic() - started)
+        super().execute()
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    parser_class = _ScreeningParser
+    error_task_class = _LoggedErrorTask
+
+
+class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
+    """waitress's TCP server with the screening parser and the request deadline."""
+
+    channel_class = _Channel
+    request_deadline = Limits.request_deadline
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # closes connections silent for channel_timeout
+        too_old = time.monotonic() - self.request_deadline
+        for channel in list(self.active_channels.values()):
+            request = channel.request  # the request still arriving, if any
+            if request is not None and not channel.requests and request.started < too_old:
+                channel.will_close = True
+
+
+def create_server(
+    wsgi: Callable[..., Any], host: str, port: int, limits: Limits | None = None
+) -> GuardedServer:
+    """A listening server (not yet running); `port` 0 picks a free one."""
+    limits = limits or Limits()
+    adj = Adjustments(
+        host=host,
+        port=port,
+        threads=limits.threads,
+        connection_limit=limits.connection_limit,
+        channel_timeout=limits.channel_timeout,
+        cleanup_interval=limits.cleanup_interval,
+        max_request_header_size=limits.max_header,
+        # waitress refuses a body of this size or more: MAX_BODY itself is allowed.
+        max_request_body_size=MAX_BODY + 1,
+        inbuf_overflow=limits.inbuf_overflow,
+        asyncore_use_poll=True,  # select() cannot watch descriptors numbered over 1023
+        ident="dealcoach",
+    )
+    server = GuardedServer(wsgi, adj=adj)
+    server.request_deadline = limits.request_deadline
+    return server
+
+
+def serve_http(wsgi: SlackWsgi, port: int, host: str = "0.0.0.0") -> None:
+    limits = Limits()
+    server = create_server(wsgi, host, port, limits)
+    log.info(
+        "serving HTTP",
+        extra={
+            "port": server.effective_port,
+            "path": SLACK_PATH,
+            "max_body": MAX_BODY,
+            "threads": limits.threads,
+            "connection_limit": limits.connection_limit,
+            "request_deadline_s": limits.request_deadline,
+        },
+    )
+    server.run()
