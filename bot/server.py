@@ -19,6 +19,7 @@ What this module adds to waitress's own settings, in three small subclasses:
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ from bot.logs import log_refusal
 
 log = logging.getLogger(__name__)
 SERVER_THREADS = 16
+# After a refusal, what the client still sends is read and dropped for this long at most, so
+# that its kernel delivers the refusal instead of a reset; never more than one body's worth.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = MAX_BODY
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,8 @@ class _ScreeningParser(HTTPRequestParser):  # type: ignore[misc]
 
 
 class _LoggedErrorTask(ErrorTask):  # type: ignore[misc]
-    """waitress's answer to a refused or malformed request, logged as a request line."""
+    """waitress's answer to a refused or malformed request, logged as a request line. The
+    client may still be sending the body it announced, so its connection lingers on close."""
 
     def execute(self) -> None:
         error = self.request.error
@@ -129,12 +135,55 @@ class _LoggedErrorTask(ErrorTask):  # type: ignore[misc]
         reason = refusal.reason if isinstance(refusal, Refusal) else str(error.reason)
         started = getattr(self.request, "started", time.monotonic())
         log_refusal(int(error.code), reason, time.monotonic() - started)
+        self.channel.linger_on_close = True
         super().execute()
 
 
 class _Channel(HTTPChannel):  # type: ignore[misc]
+    """A connection; after a refusal it closes the way RFC 9112 (9.6) asks.
+
+    Closing a socket whose client is still sending makes the kernel answer with a reset, and
+    a reset may destroy the refusal before the client reads it. So the connection is first
+    half-closed (the answer, then end of stream), and what the client still sends is read
+    and dropped until it closes too, for at most LINGER_SECONDS and LINGER_BYTES.
+    """
+
     parser_class = _ScreeningParser
     error_task_class = _LoggedErrorTask
+    linger_on_close = False
+    lingering_until: float | None = None
+    lingered = 0
+
+    def handle_close(self) -> None:
+        if self.linger_on_close and self.lingering_until is None and self.socket is not None:
+            try:
+                self.socket.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass  # already gone: close below
+            else:
+                self.lingering_until = time.monotonic() + LINGER_SECONDS
+                self.will_close = self.close_when_flushed = False
+                return
+        super().handle_close()
+
+    def readable(self) -> bool:
+        if self.lingering_until is not None:
+            return not self.will_close
+        return bool(super().readable())
+
+    def writable(self) -> bool:
+        if self.lingering_until is not None:
+            return bool(self.will_close)  # handle_write then closes
+        return bool(super().writable())
+
+    def handle_read(self) -> None:
+        if self.lingering_until is None:
+            super().handle_read()
+            return
+        data = self.recv(self.adj.recv_bytes)  # at the client's end of stream: handle_close
+        self.lingered += len(data)
+        if self.lingered > LINGER_BYTES:
+            self.will_close = True
 
 
 class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
@@ -145,10 +194,14 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # closes connections silent for channel_timeout
-        too_old = time.monotonic() - self.request_deadline
+        monotonic = time.monotonic()
+        too_old = monotonic - self.request_deadline
         for channel in list(self.active_channels.values()):
             request = channel.request  # the request still arriving, if any
             if request is not None and not channel.requests and request.started < too_old:
+                channel.will_close = True
+            lingering_until = getattr(channel, "lingering_until", None)
+            if lingering_until is not None and lingering_until < monotonic:
                 channel.will_close = True
 
 

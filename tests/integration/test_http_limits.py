@@ -22,7 +22,7 @@ from bot.server import Limits
 from storage.db import Database
 from tests.conftest import SIGNING_SECRET, Clock, RunningApp, empty_tables, serve_app
 from tests.support.fake_slack import FakeSlack
-from tests.support.raw_http import chunked, connect, send, stream_chunked
+from tests.support.raw_http import chunked, connect, post_head, read_answer, send, stream_chunked
 from tests.support.slack_requests import FORM, SlackRequests, sign
 
 
@@ -195,3 +195,16 @@ def test_an_idle_connection_is_closed(
         started = time.monotonic()
         assert sock.recv(1) == b""  # closed by the server, not by the 10 s socket timeout
         assert time.monotonic() - started < 5
+
+
+def test_a_client_still_sending_reads_the_refusal(served: RunningApp) -> None:
+    """Refused from its headers, with its body already on the way: closing with those bytes
+    unread would make the kernel send a reset (which may destroy the 413 in transit, and
+    which the client reads as an error), so the server half-closes, drains, then closes."""
+    announced = 8 * 1024 * 1024
+    headers = {"Content-Length": str(announced), **sign(SIGNING_SECRET, "x")}
+    for _ in range(3):
+        with connect(served.url) as sock:
+            sock.sendall(post_head(served.url, headers) + b"x" * (256 * 1024))
+            status, _, answer = read_answer(sock)  # to a clean end of stream, not a reset
+        assert (status, json.loads(answer)["error"]) == (413, "body_too_large")
