@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser(
         "settings",
         help="workspace settings",
-        description="Per-workspace settings: stall thresholds and the digest's day and hour.",
+        description="Per-workspace settings: stall thresholds, the digest's day and hour, "
+        "working hours, the daily message cap, and whether guests may use the bot.",
     )
     config_commands = config.add_subparsers(
         dest="settings_command", required=True, metavar="ACTION", parser_class=_Parser

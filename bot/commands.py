@@ -212,6 +212,7 @@ def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
+    from coaching.access import guests_allowed
     from coaching.schedule import DigestSchedule, daily_cap
     from coaching.stalls import StallThresholds
     from storage.workspace_settings import read_settings, write_setting
@@ -225,6 +226,7 @@ def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
             StallThresholds.from_mapping(values)
             DigestSchedule.from_mapping(values)
             daily_cap(values)
+            guests_allowed(values)
         except ValueError as error:
             raise CommandError(str(error), EXIT_CONFIG) from None
         write_setting(session, team_id, args.key, args.value.strip())
@@ -255,6 +257,7 @@ SETTING_DEFAULTS = {
     "work_start_hour": "9",
     "work_end_hour": "18",
     "daily_message_cap": "3",
+    "allow_guests": "no",
 }
 SETTING_KEYS = tuple(SETTING_DEFAULTS)
 
