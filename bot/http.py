@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App
@@ -47,7 +48,7 @@ class Refusal:
 
     @property
     def status_line(self) -> str:
-        return f"{self.status} {'Unauthorized' if self.status == 401 else 'Payload Too Large'}"
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
 
     def body(self) -> bytes:
         return json.dumps({"ok": False, "error": self.reason}).encode()
@@ -58,6 +59,7 @@ NO_LENGTH = Refusal(413, "length_required")
 NO_SIGNATURE = Refusal(401, "no_signature")
 STALE = Refusal(401, "stale_timestamp")
 BAD_SIGNATURE = Refusal(401, "bad_signature")
+NOT_FOUND = Refusal(404, "not_found")
 
 
 def refuse_from_headers(

@@ -7,9 +7,10 @@ its request is kept in memory meanwhile.
 
 What this module adds to waitress's own settings, in three small subclasses:
 
-- the request parser screens `POST /slack/events` as soon as its headers are in, with the
-  rules of bot/http.py: no signature, a stale timestamp, no Content-Length or one over
-  MAX_BODY is answered 401 or 413 and the connection closed, before any of the body is read;
+- the request parser screens each request as soon as its headers are in: a `POST
+  /slack/events` with no signature, a stale timestamp, no Content-Length or one over MAX_BODY
+  (the rules of bot/http.py), or a body sent anywhere else, is answered 401, 413 or 404 and
+  the connection closed, before any of the body is read;
 - a request must arrive whole within REQUEST_DEADLINE of its first byte: waitress's own
   `channel_timeout` only counts silence, so a client sending one byte a second would keep its
   connection for ever;
@@ -32,7 +33,15 @@ from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge
 
-from bot.http import MAX_BODY, SLACK_PATH, TOO_LARGE, Refusal, SlackWsgi, refuse_from_headers
+from bot.http import (
+    MAX_BODY,
+    NOT_FOUND,
+    SLACK_PATH,
+    TOO_LARGE,
+    Refusal,
+    SlackWsgi,
+    refuse_from_headers,
+)
 from bot.logs import log_refusal
 
 log = logging.getLogger(__name__)
@@ -111,15 +120,20 @@ class _ScreeningParser(HTTPRequestParser):  # type: ignore[misc]
         return consumed
 
     def _screen(self) -> None:
-        if self.empty or self.command != "POST" or self.path != SLACK_PATH:
+        if self.empty:
             return
-        refusal = refuse_from_headers(
-            content_length=self.headers.get("CONTENT_LENGTH"),
-            chunked=self.chunked,
-            signature=self.headers.get("X_SLACK_SIGNATURE"),
-            timestamp=self.headers.get("X_SLACK_REQUEST_TIMESTAMP"),
-            now=time.time(),
-        )
+        if self.command == "POST" and self.path == SLACK_PATH:
+            refusal = refuse_from_headers(
+                content_length=self.headers.get("CONTENT_LENGTH"),
+                chunked=self.chunked,
+                signature=self.headers.get("X_SLACK_SIGNATURE"),
+                timestamp=self.headers.get("X_SLACK_REQUEST_TIMESTAMP"),
+                now=time.time(),
+            )
+        elif self.chunked or self.content_length > 0:
+            refusal = NOT_FOUND  # a body for anywhere else: nothing here would read it
+        else:
+            return
         if refusal is not None:
             self.error = _Refused(refusal)
             self.completed = True

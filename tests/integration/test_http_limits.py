@@ -100,6 +100,14 @@ def test_no_signature_or_a_stale_one_is_refused_before_the_body(served: RunningA
     assert served.fake.calls == []
 
 
+def test_a_body_sent_anywhere_else_is_refused_from_its_headers(served: RunningApp) -> None:
+    with connect(served.url) as sock:
+        sock.sendall(post_head(served.url, {"Content-Length": "500000"}, path="/anything"))
+        status, _, answer = read_answer(sock)
+    assert (status, json.loads(answer)["error"]) == (404, "not_found")
+    assert health(served) == 200  # a GET without a body is not refused
+
+
 def test_a_forged_body_that_is_not_utf8_is_refused(served: RunningApp) -> None:
     body = b"payload=\xff\xfe"
     headers = {
