@@ -59,7 +59,7 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 
 from bench.scratch import DEFAULT_POSTGRES_URL, fresh_postgres, fresh_sqlite
-from bot.http import SERVER_THREADS
+from bot.server import SERVER_THREADS
 from sandbox.payloads import (
     FORM,
     SlackRequests,

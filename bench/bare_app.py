@@ -2,7 +2,7 @@
 
 ``/debrief`` acknowledges, then opens a one-field modal; the ``debrief`` view submission only
 acknowledges. No database, no logging. It runs in a process of its own, as ``python -m bot
-serve`` does, behind the same waitress set-up (``bot.http.serve_http``), so that the only
+serve`` does, behind the same waitress set-up (``bot.server.create_server``), so that the only
 difference from ours is the work each request does.
 
     SLACK_BOT_TOKEN=... SLACK_SIGNING_SECRET=... SLACK_API_URL=... \
@@ -18,9 +18,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from waitress import serve
 
-from bot.http import SERVER_THREADS
+from bot.server import create_server
 
 MINIMAL_MODAL: dict[str, Any] = {
     "type": "modal",
@@ -59,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     env = os.environ
     app = bare_app(env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["SLACK_API_URL"])
-    serve(SlackRequestHandler(app), host="127.0.0.1", port=args.port, threads=SERVER_THREADS)
+    create_server(SlackRequestHandler(app), "127.0.0.1", args.port).run()
 
 
 if __name__ == "__main__":

@@ -120,7 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     debriefs.add_argument("--format", choices=["csv"], default="csv", help="output format")
     debriefs.add_argument(
-        "--output", metavar="FILE", help="write to FILE instead of standard output ('-')"
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of standard output ('-'); a new FILE is readable by you only",
+    )
+    debriefs.add_argument(
+        "--spreadsheet-safe",
+        action="store_true",
+        help="put a ' before a cell starting with = + - @ (or a tab or carriage return), so "
+        "that a spreadsheet shows it as text instead of running it as a formula (default: "
+        "every cell exactly as typed)",
     )
     debriefs.set_defaults(handler=cmd_export_debriefs)
 
@@ -203,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser(
         "settings",
         help="workspace settings",
-        description="Per-workspace settings: stall thresholds and the digest's day and hour.",
+        description="Per-workspace settings: stall thresholds, the digest's day and hour, "
+        "working hours, the daily message cap, and whether guests may use the bot.",
     )
     config_commands = config.add_subparsers(
         dest="settings_command", required=True, metavar="ACTION", parser_class=_Parser
@@ -325,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import configure
 
     configure(settings.log_level, settings.secrets)
+    for warning in settings.warnings:
+        logging.getLogger("dealcoach").warning(warning)
     if args.command not in LONG_RUNNING:
         # A one-off command reports a failure to reach Slack in its one error line; the Web
         # API client's own log of each failed attempt would only repeat it.

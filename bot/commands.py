@@ -136,7 +136,7 @@ def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.flush()
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         try:
-            count = _write_rows(db, out)
+            count = _write_rows(db, out, args.spreadsheet_safe)
             out.flush()
         finally:
             out.detach()
@@ -144,24 +144,27 @@ def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
         from bot.export import ExportTargetError, write_to_file
 
         try:
-            count = write_to_file(args.output, lambda out: _write_rows(db, out))
+            count = write_to_file(
+                args.output, lambda out: _write_rows(db, out, args.spreadsheet_safe)
+            )
         except ExportTargetError as exc:
             raise CommandError(str(exc), EXIT_CONFIG if exc.bad_name else EXIT_FAILURE) from None
     print(f"exported {count} debriefs", file=sys.stderr)
     return 0
 
 
-def _write_rows(db: Database, out: TextIO) -> int:
+def _write_rows(db: Database, out: TextIO, for_spreadsheets: bool) -> int:
     from bot.export import write_csv
     from storage.debriefs import iter_export_rows
 
     with db.session() as session:
-        return write_csv(iter_export_rows(session), out)
+        return write_csv(iter_export_rows(session), out, for_spreadsheets=for_spreadsheets)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
-    from bot.http import BoundHttp, SlackWsgi
+    from bot.http import SlackWsgi
+    from bot.server import BoundHttp
     from handlers.deps import Deps
     from storage.migrate import upgrade
 
@@ -276,6 +279,7 @@ def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
+    from coaching.access import guests_allowed
     from coaching.schedule import DigestSchedule, daily_cap
     from coaching.stalls import StallThresholds
     from storage.workspace_settings import read_settings, write_setting
@@ -289,6 +293,7 @@ def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
             StallThresholds.from_mapping(values)
             DigestSchedule.from_mapping(values)
             daily_cap(values)
+            guests_allowed(values)
         except ValueError as error:
             raise CommandError(str(error), EXIT_CONFIG) from None
         write_setting(session, team_id, args.key, args.value.strip())
@@ -319,6 +324,7 @@ SETTING_DEFAULTS = {
     "work_start_hour": "9",
     "work_end_hour": "18",
     "daily_message_cap": "3",
+    "allow_guests": "no",
 }
 SETTING_KEYS = tuple(SETTING_DEFAULTS)
 

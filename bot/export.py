@@ -64,15 +64,32 @@ def _row(row: ExportRow) -> list[str]:
     ]
 
 
-def write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
-    """Write the header and every row; returns the number of debriefs written."""
+# A spreadsheet reads a cell starting with one of these as a formula (or, for a tab or a
+# carriage return, may strip it and read what follows): OWASP's CSV-injection advice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell, with a single quote before it when a spreadsheet would run it as a formula:
+    the quote makes it text there, and shows as typed."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_csv(rows: Iterable[ExportRow], out: TextIO, *, for_spreadsheets: bool = False) -> int:
+    """Write the header and every row; returns the number of debriefs written.
+
+    Cells are exactly as typed, unless `for_spreadsheets`: then spreadsheet_safe() each."""
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow(_row(row))
+        cells = _row(row)
+        writer.writerow([spreadsheet_safe(c) for c in cells] if for_spreadsheets else cells)
         count += 1
     return count
+
+
+PRIVATE = 0o600  # a new export file: its owner reads and writes it, nobody else
 
 
 class ExportTargetError(Exception):
@@ -87,8 +104,10 @@ def write_to_file(name: str, write: Callable[[TextIO], int]) -> int:
     """Run `write` on the file `name` (UTF-8), returning what it returns.
 
     A regular file (or a link to one) is written beside the target and renamed over it at the
-    end, keeping its permissions: a failure leaves the old file, never half a new one.
-    Anything else that exists (a pipe, a device) is written to directly."""
+    end: a failure leaves the old file, never half a new one. A new file is readable by its
+    owner only (0600), whatever the umask, since it holds every rep's notes; a file that
+    existed keeps the permissions its owner gave it. Anything else that exists (a pipe, a
+    device) is written to directly."""
     if not name.strip() or name.endswith(os.sep):
         raise ExportTargetError(f"cannot write {name!r}: give a file name", bad_name=True)
     real = Path(os.path.realpath(name))
@@ -105,7 +124,7 @@ def write_to_file(name: str, write: Callable[[TextIO], int]) -> int:
         raise ExportTargetError(f"cannot write {name}: {exc.strerror or exc}") from None
     partial = Path(partial_name)
     try:
-        mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask()
+        mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else PRIVATE
         os.chmod(partial, mode)
         with open(handle, "w", newline="", encoding="utf-8") as out:
             count = write(out)
@@ -119,10 +138,3 @@ def write_to_file(name: str, write: Callable[[TextIO], int]) -> int:
         with suppress(OSError):
             partial.unlink()
         raise
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it; a CLI runs one thread here)."""
-    current = os.umask(0)
-    os.umask(current)
-    return current

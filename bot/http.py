@@ -1,33 +1,100 @@
-"""HTTP mode: Slack's Request URL (`POST /slack/events`) and `GET /healthz`, served by waitress."""
+"""HTTP mode: Slack's Request URL (`POST /slack/events`) and `GET /healthz`.
+
+`POST /slack/events` faces the open internet, so nothing a stranger sends is read or parsed:
+a request with no signature, a timestamp older than five minutes, no Content-Length, or a body
+over MAX_BODY is refused from its headers alone, and a body that was read is checked against
+its signature before Bolt parses it. bot/server.py applies the same header rules inside
+waitress, before the body arrives; SlackWsgi applies them again, so that the app holds no
+stranger's body whatever server runs it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
 
+from bot.logs import log_refusal
 from storage.db import Database, DatabaseReadOnly, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
-SERVER_THREADS = 16  # waitress worker threads: requests answered at once
 
 StartResponse = Callable[..., Any]
 SLACK_PATH = "/slack/events"
+# Slack's payloads are a few kilobytes; the largest (a modal of 100 blocks, a 40,000-character
+# message with its blocks) stay well under a megabyte.
+MAX_BODY = 1024 * 1024
+# Slack's own rule: a request whose timestamp is more than five minutes from now is a replay.
+SIGNATURE_MAX_AGE = 5 * 60
+READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request is refused before its body is read: an HTTP status and a short reason."""
+
+    status: int
+    reason: str
+
+    @property
+    def status_line(self) -> str:
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+    def body(self) -> bytes:
+        return json.dumps({"ok": False, "error": self.reason}).encode()
+
+
+TOO_LARGE = Refusal(413, "body_too_large")
+NO_LENGTH = Refusal(413, "length_required")
+NO_SIGNATURE = Refusal(401, "no_signature")
+STALE = Refusal(401, "stale_timestamp")
+BAD_SIGNATURE = Refusal(401, "bad_signature")
+NOT_FOUND = Refusal(404, "not_found")
+
+
+def refuse_from_headers(
+    *,
+    content_length: str | None,
+    chunked: bool,
+    signature: str | None,
+    timestamp: str | None,
+    now: float,
+) -> Refusal | None:
+    """The refusal a `POST /slack/events` earns from its headers alone, or None.
+
+    A chunked body has no length to check here: it is counted as it arrives (bot/server.py).
+    """
+    if not chunked:
+        if content_length is None or not content_length.strip().isdigit():
+            return NO_LENGTH
+        if int(content_length) > MAX_BODY:
+            return TOO_LARGE
+    if not signature or not signature.startswith("v0="):
+        return NO_SIGNATURE
+    stamp = (timestamp or "").strip()
+    if not stamp.isdigit() or abs(now - int(stamp)) > SIGNATURE_MAX_AGE:
+        return STALE
+    return None
 
 
 class SlackWsgi:
-    """Routes the two paths; a request Bolt cannot parse is logged and acknowledged when its
-    signature is good (so Slack does not retry it), refused with 401 when it is not."""
+    """Routes the two paths. A request Bolt cannot parse is logged and acknowledged (its
+    signature is good by then, so Slack should not retry it)."""
 
     def __init__(self, app: App, db: Database, signing_secret: str) -> None:
         self.bolt = SlackRequestHandler(app, path=SLACK_PATH)
         self.db = db
-        self.verifier = SignatureVerifier(signing_secret)
+        self.secret = signing_secret.encode()
 
     def _reply(
         self, start_response: StartResponse, status: str, payload: dict[str, Any]
@@ -37,6 +104,40 @@ class SlackWsgi:
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )
         return [body]
+
+    def _refuse(
+        self, start_response: StartResponse, refusal: Refusal, started: float
+    ) -> list[bytes]:
+        log_refusal(refusal.status, refusal.reason, time.perf_counter() - started)
+        body = refusal.body()
+        start_response(
+            refusal.status_line,
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    def _read_signed(
+        self, stream: Any, length: int, timestamp: str, signature: str
+    ) -> bytes | None:
+        """The body, if its signature is good; None otherwise.
+
+        Hashed as it is read, 64 KiB at a time, so that a forged body costs no more memory
+        than its own size: slack_sdk's verifier decodes, concatenates and encodes it again
+        (three more copies on each of the 16 threads). Bolt then verifies a good one again,
+        with slack_sdk, before it acts on it.
+        """
+        mac = hmac.new(self.secret, f"v0:{timestamp}:".encode(), hashlib.sha256)
+        chunks: list[bytes] = []
+        while length > 0:
+            chunk = stream.read(min(length, READ_CHUNK))
+            if not chunk:
+                return None  # shorter than announced
+            mac.update(chunk)
+            chunks.append(chunk)
+            length -= len(chunk)
+        if not hmac.compare_digest(f"v0={mac.hexdigest()}", signature):
+            return None
+        return b"".join(chunks)
 
     def _health(self, start_response: StartResponse) -> list[bytes]:
         """200 when the database answers and accepts writes (a write that changes nothing, rolled
@@ -59,70 +160,25 @@ class SlackWsgi:
             return self._health(start_response)
         if path != SLACK_PATH or method != "POST":
             return self._reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = _Replay(raw)
+        started = time.perf_counter()
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        refusal = refuse_from_headers(
+            content_length=environ.get("CONTENT_LENGTH") or None,
+            chunked=False,  # a WSGI server hands the app a body of known length
+            signature=signature,
+            timestamp=timestamp,
+            now=time.time(),
+        )
+        if refusal is not None:
+            return self._refuse(start_response, refusal, started)
+        length = int(environ["CONTENT_LENGTH"])
+        raw = self._read_signed(environ["wsgi.input"], length, timestamp or "", signature or "")
+        if raw is None:
+            return self._refuse(start_response, BAD_SIGNATURE, started)
+        environ["wsgi.input"] = io.BytesIO(raw)
         try:
             return self.bolt(environ, start_response)
         except Exception:
-            signed = self.verifier.is_valid(
-                body=raw.decode("utf-8", "replace"),
-                timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                signature=environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-            )
-            if not signed:
-                return self._reply(start_response, "401 Unauthorized", {"error": "invalid_request"})
             log.exception("malformed request from Slack acknowledged", extra={"bytes": len(raw)})
             return self._reply(start_response, "200 OK", {})
-
-
-class _Replay:
-    """The request body, read once, offered again to Bolt's WSGI adapter."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data, self._pos = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size is None or size < 0 else self._pos + size
-        chunk = self._data[self._pos : end]
-        self._pos += len(chunk)
-        return chunk
-
-
-class BoundHttp:
-    """The HTTP port, taken before the slow part of start-up (migrations, the Slack app, the
-    scheduler), so that a port in use is the first and only thing an operator reads. A request
-    that arrives meanwhile waits in the listen backlog until `run` hands over the app."""
-
-    def __init__(self, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS) -> None:
-        from waitress import create_server
-
-        self.port = port
-        self._server: Any = create_server(
-            _not_ready, host=host, port=port, threads=threads, ident="dealcoach"
-        )
-
-    def run(self, wsgi: Callable[..., Iterable[bytes]]) -> None:
-        self._server.application = wsgi
-        log.info("serving HTTP", extra={"port": self.port, "path": SLACK_PATH})
-        self._server.run()
-
-    def close(self) -> None:
-        """Give the port back when start-up fails after it was taken."""
-        self._server.task_dispatcher.shutdown()
-        self._server.close()
-
-
-def _not_ready(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-    # Never called: waitress serves nothing before run(), which replaces it.
-    start_response("503 Service Unavailable", [("Content-Length", "0")])
-    return []
-
-
-def serve_http(
-    wsgi: SlackWsgi, port: int, host: str = "0.0.0.0", threads: int = SERVER_THREADS
-) -> None:
-    BoundHttp(port, host, threads).run(wsgi)

@@ -112,3 +112,18 @@ def log_request(body: dict[str, Any], status: int, seconds: float) -> None:
             "ack_ms": round(seconds * 1000, 1),
         },
     )
+
+
+def log_refusal(status: int, reason: str, seconds: float) -> None:
+    """The request line of a request refused before Bolt saw it: its body was never parsed
+    (it may not even have been read), so its kind is only `refused`, with the reason."""
+    request_log.info(
+        "request",
+        extra={
+            "kind": "refused",
+            "detail": reason,
+            "team": None,
+            "status": status,
+            "ack_ms": round(seconds * 1000, 1),
+        },
+    )

@@ -7,6 +7,7 @@ traceback to find a typo in a token.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ class Settings:
     timezone: str
     log_level: str = "INFO"
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    # One line each for the operator, logged at start: files other users can read.
+    warnings: tuple[str, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -74,10 +77,14 @@ class Settings:
         return self.slack_app_token
 
 
+def env_file_path(env_file: Path | None = None) -> Path:
+    return env_file if env_file is not None else Path.cwd() / ".env"
+
+
 def _environment(env_file: Path | None) -> dict[str, str]:
     """The environment wins over `.env`, as the contract says."""
     merged: dict[str, str] = {}
-    path = env_file if env_file is not None else Path.cwd() / ".env"
+    path = env_file_path(env_file)
     if path.is_file():
         try:
             values = dotenv_values(path, encoding="utf-8")
@@ -179,20 +186,62 @@ def _log_level(env: Mapping[str, str]) -> str:
     return value
 
 
+def readable_by_others(path: Path) -> bool:
+    """True when users other than the file's owner may read it (its group or anyone)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+
+
+def _shown(path: Path) -> str:
+    """The path as the operator would type it: relative to the working directory if inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def file_warnings(env_file: Path | None, database_url: str) -> tuple[str, ...]:
+    """What holds secrets or every rep's notes should be private: the `.env` file (tokens,
+    the signing secret) and a SQLite database file. One line for each that is not."""
+    found = []
+    env_path = env_file_path(env_file)
+    if env_path.is_file() and readable_by_others(env_path):
+        shown = _shown(env_path)
+        found.append(f"{shown} is readable by other users: run `chmod 600 {shown}`")
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        db_path = Path(url.database)
+        if db_path.is_file() and readable_by_others(db_path):
+            shown = _shown(db_path)
+            found.append(
+                f"{shown} is readable by other users: run `chmod 600 {shown}*` "
+                "(the database and its -wal and -shm files)"
+            )
+    return tuple(found)
+
+
 def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Read and check every setting; raises SettingsError with a one-line message."""
+    """Read and check every setting; raises SettingsError with a one-line message.
+
+    Read from the environment and `.env` (when `env` is None), the settings also carry a
+    warning for each of those files that other users can read."""
     values = dict(env) if env is not None else _environment(env_file)
     bot_token = _token(values, "SLACK_BOT_TOKEN", "xoxb-")
     app_token = _token(values, "SLACK_APP_TOKEN", "xapp-")
     secret = _blank_to_none(values.get("SLACK_SIGNING_SECRET"))
+    database_url = _database_url(values)
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
         slack_app_token=app_token,
         slack_api_url=_api_url(values),
-        database_url=_database_url(values),
+        database_url=database_url,
         port=_port(values),
         timezone=_timezone(values),
         log_level=_log_level(values),
         secrets=tuple(s for s in (bot_token, app_token, secret) if s),
+        warnings=file_warnings(env_file, database_url) if env is None else (),
     )

@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from coaching.gaps import gaps_of
@@ -138,7 +138,9 @@ def register(app: App, deps: Deps) -> None:
         return None
 
     @app.action(views.DEBRIEF_DEAL_ACTION)
-    def debrief_deal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def debrief_deal(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond | None
+    ) -> None:
         ack()
         deal = owned_deal(body, client)
         if deal is not None:
@@ -149,6 +151,7 @@ def register(app: App, deps: Deps) -> None:
                 body["team"]["id"],
                 body["user"]["id"],
                 ModalPrefill(deal=deal.name, deal_id=deal.id),
+                respond=respond,
             )
 
     @app.action(views.POST_MORTEM_OPEN_ACTION)

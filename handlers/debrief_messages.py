@@ -3,6 +3,11 @@
 Slack delivers an event again when it was not acknowledged in time, under the same or a new
 event_id; the debrief's unique key (channel and message ts) makes every repeat a no-op, and a
 repeat never answers twice.
+
+Only the workspace's own people are recorded (handlers/access.py). In a channel shared with
+another organisation (Slack Connect), the thread only hears that the debrief was recorded:
+what was understood, the deal's gaps and the questions go to the rep in a direct message, and
+so does any reason it was not recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from slack_sdk import WebClient
 from coaching.debrief import validate
 from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
 from coaching.gaps import gaps_of
+from handlers.access import installing_team, may_use
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.debrief_messages import (
@@ -25,6 +31,8 @@ from handlers.views.debrief_messages import (
     invalid_entry,
     not_saved,
     parse_failed,
+    privately,
+    recorded_in_shared_channel,
     thread_reply,
 )
 from scheduling.delivery import deliver
@@ -57,12 +65,29 @@ def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
     )
 
 
+def _tell_rep(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
+    """In a direct message to the rep, saying which message it is about."""
+    private = privately(message, event["channel"])
+    client.chat_postMessage(channel=event["user"], text=private.text, blocks=private.blocks)
+
+
+def _answer(client: WebClient, event: dict[str, Any], message: Rendered, shared: bool) -> None:
+    (_tell_rep if shared else _reply)(client, event, message)
+
+
 def _refuse_once(
-    deps: Deps, client: WebClient, team_id: str, event: dict[str, Any], message: Rendered
+    deps: Deps,
+    client: WebClient,
+    team_id: str,
+    event: dict[str, Any],
+    message: Rendered,
+    shared: bool,
 ) -> None:
-    """Say in the thread why nothing was recorded, once per message however often Slack
-    delivers it (a redelivery may come under a new event_id, without a retry header): the
-    outbox key is the message's channel and ts. Without the database, answer anyway."""
+    """Say why nothing was recorded (in the thread; to the rep alone in a shared channel),
+    once per message however often Slack delivers it (a redelivery may come under a new
+    event_id, without a retry header): the outbox key is the message's channel and ts.
+    Without the database, answer anyway."""
+    thread = event.get("thread_ts") or event["ts"]
     try:
         deliver(
             deps.db,
@@ -71,19 +96,25 @@ def _refuse_once(
             team_id=team_id,
             kind="message-refusal",
             recipient=str(event.get("user")),
-            channel=event["channel"],
-            thread_ts=event.get("thread_ts") or event["ts"],
-            render=lambda: message,
+            channel=event["user"] if shared else event["channel"],
+            thread_ts=None if shared else thread,
+            render=lambda: privately(message, event["channel"]) if shared else message,
             now=deps.now(),
         )
     except DatabaseError:
         log.warning("could not claim a refusal reply; answering anyway", exc_info=True)
-        _reply(client, event, message)
+        _answer(client, event, message, shared)
 
 
 def handle_post_call_message(
-    deps: Deps, client: WebClient, team_id: str, event: dict[str, Any], retried: bool
+    deps: Deps,
+    client: WebClient,
+    team_id: str,
+    event: dict[str, Any],
+    retried: bool,
+    shared: bool = False,
 ) -> None:
+    """`shared`: the channel is shared with another organisation (Slack Connect)."""
     if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
         return
     text, user_id = event.get("text") or "", event.get("user")
@@ -91,11 +122,13 @@ def handle_post_call_message(
         return
     if not is_debrief_message(text):
         return
+    if not may_use(deps, client, team_id, user_id):
+        return  # a guest, or an outsider the payload did not show: nothing, not even a reply
     try:
         parsed = parse_debrief_message(text)
     except DebriefParseError as error:
         if not retried:  # the first delivery already answered
-            _refuse_once(deps, client, team_id, event, parse_failed(error))
+            _refuse_once(deps, client, team_id, event, parse_failed(error), shared)
         return
     zone = fetch_zone(deps, client, team_id, user_id)
     posted_on = datetime.fromtimestamp(float(event["ts"]), UTC).astimezone(zone).date()
@@ -104,7 +137,7 @@ def handle_post_call_message(
     errors = validate(entry, today)
     if errors:
         if not retried:
-            _refuse_once(deps, client, team_id, event, invalid_entry(errors))
+            _refuse_once(deps, client, team_id, event, invalid_entry(errors), shared)
         return
     delivery = Delivery(
         source="message",
@@ -118,20 +151,30 @@ def handle_post_call_message(
             answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
     except DatabaseError:
         log.exception("post-call message not saved")
-        _reply(client, event, not_saved())
+        _answer(client, event, not_saved(), shared)
         return
     if not recorded.created:
         return
     gaps = gaps_of(answers) if answers is not None else []
-    _reply(client, event, thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id))
+    understood = thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id)
+    if shared:
+        _reply(client, event, recorded_in_shared_channel())
+        _tell_rep(client, event, understood)
+    else:
+        _reply(client, event, understood)
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("message")
     def post_call_message(
-        event: dict[str, Any], client: WebClient, context: BoltContext, request: BoltRequest
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        request: BoltRequest,
     ) -> None:
-        team_id = context.team_id or event.get("team")
+        team_id = installing_team(context) or event.get("team")
         if not team_id:
             return
-        handle_post_call_message(deps, client, team_id, event, _is_retry(request))
+        shared = body.get("is_ext_shared_channel") is True
+        handle_post_call_message(deps, client, team_id, event, _is_retry(request), shared)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -32,11 +32,13 @@ from coaching.debrief_message import (
     slack_text_as_typed,
 )
 from coaching.gaps import Gap, gaps_of
+from handlers.access import answer_members, known_verdict, may_use, tell_not_available
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
 from handlers.payloads import action_id_value, refuse, view_metadata
 from handlers.timezones import cached_zone, fetch_zone
+from handlers.views.access import not_available_modal
 from handlers.views.coaching import (
     coaching_request,
     no_manager_for_coaching,
@@ -97,17 +99,29 @@ def open_modal(
     user_id: str,
     prefill: ModalPrefill,
     metadata: dict[str, Any] | None = None,
+    respond: Respond | None = None,
 ) -> None:
-    """Open the modal at once; then, if the rep's zone was not cached, learn it and fix the
-    default call date should the rep's today differ from the workspace's."""
+    """Open the modal for the workspace's own people (someone the caches know to be anyone
+    else is told so through `respond`). The modal opens first, since its trigger dies in 3
+    seconds; then someone not known yet is looked up, and their modal replaced by "not
+    available" if need be; and if the rep's zone was not cached, the default call date is
+    fixed should the rep's today differ from the workspace's."""
+    known = known_verdict(deps, team_id, user_id)
+    if known is False:
+        tell_not_available(respond)
+        return
     zone = cached_zone(deps, team_id, user_id)
     today = _today(deps.now(), zone or deps.default_zone)
     meta = dict(metadata or {})
     response = client.views_open(trigger_id=trigger_id, view=debrief_modal(prefill, today, meta))
+    view = response.get("view") or {}
+    if known is None and not may_use(deps, client, team_id, user_id):
+        if view.get("id"):
+            client.views_update(view_id=view["id"], view=not_available_modal())
+        return
     if zone is not None or prefill.call_date is not None:
         return
     rep_today = _today(deps.now(), fetch_zone(deps, client, team_id, user_id))
-    view = response.get("view") or {}
     if rep_today != today and view.get("id"):
         try:
             client.views_update(
@@ -258,27 +272,41 @@ def _pause_command(deps: Deps, team_id: str, user_id: str, text: str) -> str:
 
 def register(app: App, deps: Deps) -> None:
     @app.command("/debrief")
-    def debrief_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def debrief_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         text = slack_text_as_typed(command.get("text") or "").strip()
-        if text.lower() in ("help", "?"):
+        team_id, user_id = command["team_id"], command["user_id"]
+        if text.lower() in ("help", "?"):  # how to use the command, as its usage hint says
             ack(text=command_help())
             return
         words = text.lower().split()
         if words == ["resume"] or (words[:1] == ["pause"] and words[1:2] in ([], ["until"])):
-            ack(text=_pause_command(deps, command["team_id"], command["user_id"], text))
+            answer_members(
+                deps,
+                client,
+                ack,
+                respond,
+                team_id,
+                user_id,
+                lambda: _pause_command(deps, team_id, user_id, text),
+            )
             return
         ack()
         open_modal(
             client,
             deps,
             command["trigger_id"],
-            command["team_id"],
-            command["user_id"],
+            team_id,
+            user_id,
             prefill_from_command(text),
+            respond=respond,
         )
 
     @app.shortcut(SHORTCUT_CALLBACK_ID)
-    def log_as_debrief(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    def log_as_debrief(
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond | None
+    ) -> None:
         ack()
         message = shortcut.get("message") or {}
         prefill = prefill_from_message(str(message.get("text") or ""))
@@ -294,10 +322,13 @@ def register(app: App, deps: Deps) -> None:
             shortcut["user"]["id"],
             prefill,
             meta,
+            respond,
         )
 
     @app.action(EDIT_ACTION)
-    def correct_debrief(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def correct_debrief(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond | None
+    ) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         debrief_id, found = action_id_value(body), None
@@ -321,9 +352,8 @@ def register(app: App, deps: Deps) -> None:
             coaching_requested=debrief.coaching_requested,
             debrief_id=debrief.id,
         )
-        open_modal(
-            client, deps, body["trigger_id"], team_id, user_id, prefill, {"debrief_id": debrief.id}
-        )
+        metadata = {"debrief_id": debrief.id}
+        open_modal(client, deps, body["trigger_id"], team_id, user_id, prefill, metadata, respond)
 
     @app.options("deal")
     def deal_suggestions(ack: Ack, body: dict[str, Any]) -> None:

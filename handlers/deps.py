@@ -10,31 +10,51 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from coaching.access import Person
 from storage.db import Database
 
 MEMORY_TTL_SECONDS = 3600.0
 MEMORY_MAX_USERS = 50_000
 
 
-class ZoneMemory:
-    """Zones read in this process, kept an hour: opening a modal or saving a debrief reads no
-    database row for a rep seen recently. The database stays the cache shared by processes."""
+@dataclass(frozen=True)
+class Known:
+    """What this process knows of a Slack user: either part may be missing."""
+
+    zone: ZoneInfo | None = None
+    person: Person | None = None
+
+
+class UserMemory:
+    """Users seen in this process, kept an hour: their zone (opening a modal or saving a debrief
+    reads no database row for a rep seen recently) and who they are (whether they may write into
+    the pipeline). The database stays the cache shared by processes (storage/users.py)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._zones: dict[tuple[str, str], tuple[float, ZoneInfo]] = {}
+        self._users: dict[tuple[str, str], tuple[float, Known]] = {}
 
-    def get(self, team_id: str, user_id: str) -> ZoneInfo | None:
-        entry = self._zones.get((team_id, user_id))
+    def get(self, team_id: str, user_id: str) -> Known:
+        entry = self._users.get((team_id, user_id))
         if entry is None or entry[0] < time.monotonic():
-            return None
+            return Known()
         return entry[1]
 
-    def put(self, team_id: str, user_id: str, zone: ZoneInfo) -> None:
+    def put(
+        self,
+        team_id: str,
+        user_id: str,
+        *,
+        zone: ZoneInfo | None = None,
+        person: Person | None = None,
+    ) -> None:
+        """Remember the parts given, keeping the others."""
         with self._lock:
-            if len(self._zones) >= MEMORY_MAX_USERS:
-                self._zones.clear()
-            self._zones[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, zone)
+            if len(self._users) >= MEMORY_MAX_USERS:
+                self._users.clear()
+            known = self.get(team_id, user_id)
+            known = Known(zone or known.zone, person or known.person)
+            self._users[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, known)
 
 
 class Coalescer:
@@ -98,5 +118,5 @@ class Deps:
     db: Database
     default_zone: ZoneInfo
     now: Callable[[], datetime] = field(default=_utcnow)
-    zones: ZoneMemory = field(default_factory=ZoneMemory)
+    users: UserMemory = field(default_factory=UserMemory)
     background: Coalescer = field(default_factory=Coalescer)

@@ -8,9 +8,11 @@ from slack_bolt import Ack, App
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 
+from handlers.access import installing_team, may_use
 from handlers.debrief_modal import FROM_HOME, open_modal
 from handlers.deps import Deps
 from handlers.home_tab import publish_home
+from handlers.views.access import not_available_home
 from handlers.views.debrief_modal import ModalPrefill
 from handlers.views.home import HOME_DEBRIEF_ACTION
 
@@ -18,9 +20,13 @@ from handlers.views.home import HOME_DEBRIEF_ACTION
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab") != "home" or not context.team_id or not event.get("user"):
+        team_id = installing_team(context)
+        if event.get("tab") != "home" or not team_id or not event.get("user"):
             return
-        publish_home(deps, client, context.team_id, event["user"])
+        if not may_use(deps, client, team_id, event["user"]):
+            client.views_publish(user_id=event["user"], view=not_available_home())
+            return
+        publish_home(deps, client, team_id, event["user"])
 
     @app.action(HOME_DEBRIEF_ACTION)
     def debrief_from_home(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -10,26 +10,18 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from coaching.debrief import FieldError
+from handlers.access import is_allowed, tell_not_available
 from handlers.deps import Deps
 from handlers.payloads import view_metadata
+from handlers.timezones import look_up
 from handlers.views import teams as views
 from handlers.views.debrief_messages import field_error_text
 from storage.db import DatabaseError
 from storage.teams import MembersElsewhere, get_team, is_any_manager, set_team, teams_managed_by
 
 log = logging.getLogger(__name__)
-
-
-def _is_admin(client: WebClient, user_id: str) -> bool:
-    try:
-        user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError as exc:
-        log.warning("users.info failed: %s", exc.response.get("error"))
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
 def _selected_users(values: dict[str, Any], block: str) -> list[str]:
@@ -49,7 +41,11 @@ def register(app: App, deps: Deps) -> None:
         ack()
         team_id, user_id = command["team_id"], command["user_id"]
         name = " ".join(words[1].split()) if len(words) > 1 else ""
-        admin = _is_admin(client, user_id)
+        found = look_up(deps, client, team_id, user_id)  # afresh: admin rights may have changed
+        if found is not None and not is_allowed(deps, team_id, found.person):
+            tell_not_available(respond)
+            return
+        admin = found.admin if found is not None else False
         with deps.db.session() as session:
             manager = is_any_manager(session, team_id, user_id)
             team = get_team(session, team_id, name) if name else None

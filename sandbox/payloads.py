@@ -647,8 +647,11 @@ class SlackRequests:
         event.update(extra)
         return event
 
-    def event_envelope(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-        """Wrap ``event`` in the Events API ``event_callback`` envelope."""
+    def event_envelope(
+        self, event: dict[str, Any], event_id: str | None = None, ext_shared: bool = False
+    ) -> dict[str, Any]:
+        """Wrap ``event`` in the Events API ``event_callback`` envelope (``ext_shared``: the
+        channel is shared with another organisation, Slack Connect)."""
         context = {
             "et": event.get("type"),
             "tid": self.team_id,
@@ -675,7 +678,7 @@ class SlackRequests:
                     "is_enterprise_install": False,
                 }
             ],
-            "is_ext_shared_channel": False,
+            "is_ext_shared_channel": ext_shared,
             "event_context": f"4-{encoded}",
         }
 
@@ -686,6 +689,7 @@ class SlackRequests:
         retry_num: int | None = None,
         retry_reason: str | None = None,
         *,
+        ext_shared: bool = False,
         timestamp: int | None = None,
         signature: str | None = None,
         extra_headers: dict[str, str] | None = None,
@@ -697,7 +701,7 @@ class SlackRequests:
         if retry_reason is not None:
             headers["X-Slack-Retry-Reason"] = retry_reason
         headers.update(extra_headers or {})
-        body = json.dumps(self.event_envelope(event, event_id))
+        body = json.dumps(self.event_envelope(event, event_id, ext_shared))
         return self.send_raw(
             body, JSON, timestamp=timestamp, signature=signature, extra_headers=headers
         )

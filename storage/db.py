@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,11 +52,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def create_private_file(path: str) -> None:
+    """Create `path` empty, readable and writable by its owner only (0600) whatever the
+    umask; leave a file that exists alone."""
+    try:
+        handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(handle, 0o600)  # the umask may have taken the owner's bits too
+    finally:
+        os.close(handle)
+
+
+def _private_sqlite_file(path: str) -> Callable[..., None]:
+    """Before each connection: a database file that does not exist yet is created 0600 (an
+    empty file is an empty SQLite database). SQLite gives its -wal, -shm and -journal files
+    the database file's permissions, so they are private too."""
+
+    def before_connect(*_: Any) -> None:
+        create_private_file(path)
+
+    return before_connect
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": WAIT_MS / 1000}
         )
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(engine, "do_connect", _private_sqlite_file(database))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(

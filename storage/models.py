@@ -106,13 +106,18 @@ class Debrief(Base):
 
 
 class SlackUser(Base):
-    """What we cache of a Slack user: their time zone, so dates are the rep's own dates."""
+    """What we cache of a Slack user (from users.info): their time zone, so dates are the
+    rep's own dates, and whether they are one of the workspace's own people: the workspace
+    they belong to, and whether they are a guest or a bot. NULL: not asked yet."""
 
     __tablename__ = "slack_users"
 
     team_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
+    home_team_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    is_guest: Mapped[bool | None] = mapped_column(Boolean)
+    is_bot: Mapped[bool | None] = mapped_column(Boolean)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -1,7 +1,10 @@
-"""The cache of Slack users' time zones, shared by every process through the database."""
+"""The cache of what Slack's users.info says of a user, shared by every process through the
+database: their time zone, and the workspace they belong to and whether they are a guest or a
+bot (who may write into the pipeline, coaching/access.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Table, select
@@ -12,6 +15,18 @@ from storage.upsert import insert_ignore
 
 USER_TABLE: Table = SlackUser.__table__  # type: ignore[assignment]
 TZ_FRESH_FOR = timedelta(days=7)  # people travel; a week-old zone is refreshed
+# A member made a guest (or removed) should lose access within the day, not the week.
+ACCESS_FRESH_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CachedUser:
+    """A users.info answer as remembered: `tz` None when Slack gave no usable zone."""
+
+    tz: str | None
+    home_team_id: str | None
+    is_guest: bool
+    is_bot: bool
 
 
 def cached_timezone(session: Session, team_id: str, user_id: str) -> str | None:
@@ -27,16 +42,27 @@ def cached_timezone(session: Session, team_id: str, user_id: str) -> str | None:
     return tz
 
 
-def remember_timezone(session: Session, team_id: str, user_id: str, tz: str | None) -> None:
+def cached_user(session: Session, team_id: str, user_id: str) -> CachedUser | None:
+    """What users.info said of the user, when asked within ACCESS_FRESH_FOR, else None."""
+    row = session.get(SlackUser, (team_id, user_id))
+    if row is None or row.is_guest is None or row.fetched_at < utcnow() - ACCESS_FRESH_FOR:
+        return None
+    return CachedUser(row.tz, row.home_team_id, bool(row.is_guest), bool(row.is_bot))
+
+
+def remember_user(session: Session, team_id: str, user_id: str, user: CachedUser) -> None:
     now = utcnow()
-    created = insert_ignore(
-        session,
-        USER_TABLE,
-        {"team_id": team_id, "user_id": user_id, "tz": tz, "fetched_at": now},
-        ["team_id", "user_id"],
-    )
+    values = {
+        "tz": user.tz,
+        "home_team_id": user.home_team_id,
+        "is_guest": user.is_guest,
+        "is_bot": user.is_bot,
+        "fetched_at": now,
+    }
+    row_values = {"team_id": team_id, "user_id": user_id, **values}
+    created = insert_ignore(session, USER_TABLE, row_values, ["team_id", "user_id"])
     if created is None:
-        user = session.get(SlackUser, (team_id, user_id))
-        if user is not None:
-            user.tz = tz
-            user.fetched_at = now
+        row = session.get(SlackUser, (team_id, user_id))
+        if row is not None:
+            for key, value in values.items():
+                setattr(row, key, value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app import create_app
 from bot.http import SlackWsgi
+from bot.server import Limits
 from bot.settings import load_settings
 from handlers.deps import Deps
 from sandbox.payloads import SlackRequests
@@ -142,12 +144,15 @@ class RunningApp:
     clock: Clock
 
 
-@pytest.fixture
-def running_app(db: Database, fake_slack: SlackStandIn, clock: Clock) -> Iterator[RunningApp]:
+@contextmanager
+def serve_app(
+    db: Database, fake_slack: SlackStandIn, clock: Clock, limits: Limits | None = None
+) -> Iterator[RunningApp]:
+    """The real Bolt app behind the real server (bot/server.py), on a loopback port."""
     settings = load_settings(app_env(db, fake_slack))
     deps = Deps(db=db, default_zone=settings.zone, now=clock.now)
     app = create_app(settings, deps, socket_mode=False)
-    url, stop = start_server(SlackWsgi(app, db, SIGNING_SECRET))
+    url, stop = start_server(SlackWsgi(app, db, SIGNING_SECRET), limits=limits)
     fake_slack.reset()  # forget auth.test from start-up
     try:
         slack = SlackRequests(
@@ -161,6 +166,12 @@ def running_app(db: Database, fake_slack: SlackStandIn, clock: Clock) -> Iterato
     finally:
         deps.background.drain()  # no Home refresh of this test lands in the next one
         stop()
+
+
+@pytest.fixture
+def running_app(db: Database, fake_slack: SlackStandIn, clock: Clock) -> Iterator[RunningApp]:
+    with serve_app(db, fake_slack, clock) as app:
+        yield app
 
 
 def repo_root() -> Path:

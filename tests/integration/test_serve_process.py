@@ -12,11 +12,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
-from sandbox.payloads import SlackRequests
+from bot.http import MAX_BODY
+from sandbox.payloads import FORM, SlackRequests, sign
 from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from tests.conftest import SIGNING_SECRET, app_env, repo_root
+from tests.support.raw_http import send, stream_chunked
 
 
 def free_port() -> int:
@@ -69,12 +72,13 @@ def test_serve_http_end_to_end(fake_slack: SlackStandIn, tmp_path: Path, db: Dat
         except subprocess.TimeoutExpired:
             process.kill()
             _, stderr = process.communicate()
-    # One JSON line per request, and never the token.
+    # One JSON line per request, and never the token. A forged request's body is never
+    # parsed, so its line says only that it was refused, and why.
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("msg") == "request"]
     assert [(r["kind"], r["detail"], r["status"]) for r in requests] == [
         ("command", "/debrief", 200),
-        ("command", "/debrief", 401),
+        ("refused", "bad_signature", 401),
     ]
     assert requests[0]["ack_ms"] > 0  # the time to acknowledge, measured around Bolt's dispatch
     assert "xoxb-test-token" not in stderr and SIGNING_SECRET not in stderr
@@ -106,3 +110,45 @@ def test_socket_mode_that_slack_refuses_is_one_line(
     assert errors == ["dealcoach: error: Slack answered 'unknown_method'"]
     assert "Traceback" not in result.stderr and "xapp-test-token" not in result.stderr
     assert fake_slack.calls_to("apps.connections.open", include_failed=True)
+
+
+def test_serve_http_refuses_what_it_should_not_read(
+    fake_slack: SlackStandIn, tmp_path: Path, databases: dict[str, Database]
+) -> None:
+    """The cap on the real process: exactly at it is served; one byte over, no length, no
+    signature are answered from the headers alone; a chunked body is cut off at the cap."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
+        **app_env(databases["sqlite"], fake_slack, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"),
+        "PYTHONPATH": str(repo_root()),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port), "--no-scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        slack = SlackRequests(url, SIGNING_SECRET)
+        fields = slack.command_body("/debrief", "")
+        fields["text"] = "a" * (MAX_BODY - len(urlencode(fields)))
+        at_cap = urlencode(fields)
+        assert slack.send_raw(at_cap, FORM).status == 200
+        over = at_cap + "a"
+        assert send(url, {"Content-Length": str(len(over)), **sign(SIGNING_SECRET, over)}) == (
+            413,
+            b'{"ok": false, "error": "body_too_large"}',
+        )
+        assert send(url, sign(SIGNING_SECRET, ""))[0] == 413  # no Content-Length
+        assert send(url, {"Content-Length": "100"})[0] == 401  # no signature, no body sent
+        status, _, sent = stream_chunked(url, sign(SIGNING_SECRET, "x"), 64 * 1024 * 1024)
+        assert status == 413 and sent < 16 * 1024 * 1024
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -73,6 +73,19 @@ def test_settings_are_checked_before_they_are_saved(db: Database, fake_slack: Sl
     assert "quiet_days = 21\n" in listed and "digest_day = mon  (default)" in listed
 
 
+def test_allow_guests_is_yes_or_no_and_listed(db: Database, fake_slack: SlackStandIn) -> None:
+    env = app_env(db, fake_slack)
+    assert "allow_guests = no  (default)" in run_cli("settings", "list", env=env).stdout
+    bad = run_cli("settings", "set", "allow_guests", "sometimes", env=env)
+    assert bad.returncode == 2
+    assert one_line_error(bad.stderr) == (
+        "dealcoach: error: allow_guests must be yes or no, got 'sometimes'"
+    )
+    assert "allow_guests = no  (default)" in run_cli("settings", "list", env=env).stdout
+    assert run_cli("settings", "set", "allow_guests", "yes", env=env).returncode == 0
+    assert "allow_guests = yes\n" in run_cli("settings", "list", env=env).stdout
+
+
 def test_jobs_list_prints_each_job_and_its_next_run() -> None:
     result = run_cli("jobs", "list")
     assert result.returncode == 0

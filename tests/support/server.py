@@ -10,11 +10,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from waitress.server import create_server
+from bot.server import Limits, create_server
 
 
-def start_server(wsgi: Callable[..., Any], threads: int = 8) -> tuple[str, Callable[[], None]]:
-    server: Any = create_server(wsgi, host="127.0.0.1", port=0, threads=threads)
+def start_server(
+    wsgi: Callable[..., Any], threads: int = 8, limits: Limits | None = None
+) -> tuple[str, Callable[[], None]]:
+    """The app behind the server `python -m bot serve` runs (bot/server.py), with its limits
+    (`limits`, or the defaults with `threads` worker threads)."""
+    server: Any = create_server(wsgi, "127.0.0.1", 0, limits or Limits(threads=threads))
     thread = threading.Thread(target=server.run, daemon=True, name="waitress")
     thread.start()
 
