@@ -8,7 +8,7 @@ import select
 import socket
 from urllib.parse import urlsplit
 
-from .slack_requests import FORM
+from sandbox.payloads import FORM
 
 
 def connect(url: str) -> socket.socket:
