@@ -134,7 +134,7 @@ def test_serve_http_refuses_what_it_should_not_read(
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
-        slack = SlackRequests(url, SIGNING_SECRET)
+        slack = SlackRequests(url, SIGNING_SECRET, issuer=fake_slack)
         fields = slack.command_body("/debrief", "")
         fields["text"] = "a" * (MAX_BODY - len(urlencode(fields)))
         at_cap = urlencode(fields)
