@@ -153,7 +153,7 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
             f"WARNING: listening on {host}: anyone who can reach this port can act as anyone "
             "in the sandbox and read everything in it."
         )
-    db = database(settings)
+    db = database(settings, writable=True)
     upgrade(db)
     demo = args.demo or (not args.empty and not _has_debriefs(db))
     thread = threading.Thread(target=server.run, name="sandbox-http", daemon=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -75,10 +77,8 @@ class SandboxApp:
         query = environ.get("QUERY_STRING", "")
         answer = self.standin.dispatch(path + (f"?{query}" if query else ""), headers, body)
         if answer.delay > 0:
-            import time
-
             time.sleep(answer.delay)
-        status = f"{answer.status} {_REASONS.get(answer.status, 'Status')}"
+        status = f"{answer.status} {HTTPStatus(answer.status).phrase}"
         extra = list(answer.headers.items())
         return _reply(start_response, status, answer.body, answer.content_type, extra)
 
@@ -120,9 +120,6 @@ class SandboxApp:
         return _reply(
             start_response, "200 OK", target.read_bytes(), kind, [("Cache-Control", "no-cache")]
         )
-
-
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
 
 
 def _body(environ: dict[str, Any]) -> bytes | None:
