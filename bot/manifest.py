@@ -61,6 +61,22 @@ def manifest_text() -> str:
         raise ManifestError(f"cannot read {MANIFEST.name}: {exc.strerror or exc}") from None
 
 
+def bot_scopes(text: str | None = None) -> list[str]:
+    """The bot scopes `oauth_config.scopes.bot` declares: what an OAuth install asks for, so
+    the consent screen and the manifest can never disagree."""
+    import yaml
+
+    try:
+        scopes = yaml.safe_load(text if text is not None else manifest_text())["oauth_config"][
+            "scopes"
+        ]["bot"]
+    except (KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ManifestError(f"{MANIFEST.name} lacks oauth_config.scopes.bot: {exc}") from None
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise ManifestError(f"{MANIFEST.name}: oauth_config.scopes.bot is not a list of scopes")
+    return list(scopes)
+
+
 def http_manifest(text: str, request_url: str) -> dict[str, Any]:
     """The manifest for HTTP mode: Socket Mode off, and `request_url` as the request URL of
     every slash command, of interactivity (actions and the deal picker's options) and of
