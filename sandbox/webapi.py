@@ -1104,9 +1104,12 @@ class SlackStandIn:
     def _user(self, user_id: str) -> dict[str, Any]:
         registered = self.users.get(user_id, {})
         name = user_id.lower()
+        # A workspace's own member, for the workspace of the token that asks (OAuth installs).
+        issued = self._tokens.get(self._current_token or "")
+        team_id = issued["team_id"] if issued else TEAM_ID
         user: dict[str, Any] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": name,
             "deleted": False,
             "real_name": f"User {user_id}",
@@ -1125,7 +1128,7 @@ class SlackStandIn:
                 "real_name": f"User {user_id}",
                 "display_name": name,
                 "email": f"{name}@example.com",
-                "team": TEAM_ID,
+                "team": team_id,
             },
         }
         profile = {**user["profile"], **registered.get("profile", {})}
