@@ -308,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="where Slack reaches this app, like https://HOST/slack/events",
     )
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="also set the OAuth redirect URL (https://HOST/slack/oauth_redirect), to install "
+        "into many workspaces",
+    )
     manifest.set_defaults(handler=cmd_manifest)
     return parser
 

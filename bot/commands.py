@@ -410,7 +410,9 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         text = manifest_text()
         if args.request_url:
-            text = dump(http_manifest(text, args.request_url))
+            text = dump(http_manifest(text, args.request_url, oauth=args.oauth))
+        elif args.oauth:
+            raise CommandError("--oauth needs --request-url (OAuth installs need HTTP mode)", 2)
     except ManifestError as exc:
         raise CommandError(str(exc)) from None
     sys.stdout.write(text)
