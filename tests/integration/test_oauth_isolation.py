@@ -248,3 +248,41 @@ def test_a_signed_request_naming_a_workspace_not_installed_touches_nothing(
     time.sleep(0.3)  # anything done after the acknowledgement would show by now
     assert row_counts(two.db) == before
     assert [c for c in two.fake.calls if c.method not in ("response_url",)] == []
+
+
+def test_post_call_messages_and_reminders_for_both_at_once(two: OAuthApp) -> None:
+    """The same message, the same ts and channel, in both workspaces: each records its own
+    debrief (the once-per-message key is per workspace) and answers with its own token."""
+    fake = two.fake
+    text = (
+        "debrief Acme\ncall date: 2026-11-27\ntimeline: yes\nauthority: no\n"
+        "next step: demo\nnext step date: 2026-11-28"
+    )
+    for team in (T1, T2):
+        slack = two.slack(team)
+        slack.event(slack.message_event(text, ts="1764500000.000100"))
+    eventually(lambda: len(fake.calls_to("chat.postMessage")) >= 2)
+    with two.db.session() as session:
+        counts = dict(
+            session.execute(
+                select(Debrief.team_id, func.count())
+                .where(Debrief.source == "message")
+                .group_by(Debrief.team_id)
+            ).all()
+        )
+    assert counts == {T1: 1, T2: 1}
+    replies = fake.calls_to("chat.postMessage")
+    assert {fake.team_of_token(c.token) for c in replies} == {T1, T2}
+    # Each workspace's rep is reminded of their own overdue next step, with their own token.
+    from datetime import datetime
+
+    fake.reset()
+    as_of = datetime.fromisoformat("2026-11-30T10:30:00+00:00")
+    report = JOBS["debrief-reminders"].run(two.deps, clients_for(two.settings, two.db), as_of)
+    assert report.outcomes["sent"] == 2
+    reminders = fake.calls_to("chat.postMessage")
+    assert {fake.team_of_token(c.token) for c in reminders} == {T1, T2}
+    for call in reminders:
+        team = fake.team_of_token(call.token)
+        shown = json.dumps(call.params["blocks"])
+        assert str(deal_id(two.db, team, "Acme")) in shown
