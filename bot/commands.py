@@ -383,7 +383,7 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
     for outcome, meaning in OUTCOME_MEANINGS.items():
         if report.outcomes.get(outcome):
             print(f"  {outcome}: {meaning}")
-    return 1 if report.outcomes.get("failed") else 0
+    return 1 if report.outcomes.get("failed") or report.outcomes.get("workspace_failed") else 0
 
 
 OUTCOME_MEANINGS = {
