@@ -286,3 +286,24 @@ def test_post_call_messages_and_reminders_for_both_at_once(two: OAuthApp) -> Non
         team = fake.team_of_token(call.token)
         shown = json.dumps(call.params["blocks"])
         assert str(deal_id(two.db, team, "Acme")) in shown
+
+
+def test_each_workspace_runs_in_its_own_zone(two: OAuthApp) -> None:
+    """A team channel's nudge is due Monday 10:00 in its workspace's zone: Tokyo's Monday
+    morning (01:30 UTC) nudges T2 alone, and T1 (UTC) gets its own at 10:30 UTC."""
+    from datetime import datetime
+
+    from storage.workspace_settings import write_setting
+
+    with two.db.session() as session:
+        write_setting(session, T2, "timezone", "Asia/Tokyo")
+    clients = clients_for(two.settings, two.db)
+
+    def nudged_at(moment: str) -> list[str | None]:
+        two.fake.reset()
+        JOBS["coaching-nudges"].run(two.deps, clients, datetime.fromisoformat(moment))
+        calls = two.fake.calls_to("chat.postMessage")
+        return [two.fake.team_of_token(c.token) for c in calls if c.params["channel"] == "C_SALES"]
+
+    assert nudged_at("2026-11-30T01:30:00+00:00") == [T2]  # 10:30 in Tokyo, 01:30 in UTC
+    assert nudged_at("2026-11-30T10:30:00+00:00") == [T1]  # T2's was sent already
