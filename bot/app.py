@@ -17,21 +17,23 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.logs import log_request
 from bot.settings import Settings
+from handlers.clients import Clients, Installed, OneWorkspace
 from handlers.deps import Deps
 from handlers.registry import register_all
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings, *, patient: bool) -> WebClient:
-    """A Web API client on SLACK_API_URL.
+def web_client(settings: Settings, *, patient: bool, token: str | None = None) -> WebClient:
+    """A Web API client on SLACK_API_URL, with `token` (default: SLACK_BOT_TOKEN).
 
     Listeners call Slack after acknowledging, so one quick retry of a connection error, 429 or
     5xx is affordable; scheduled jobs (`patient`) can wait out Retry-After several times.
     """
     retries = 5 if patient else 1
     return WebClient(
-        token=settings.require_bot_token(),
+        token=token or settings.require_bot_token(),
         base_url=settings.slack_api_url,
         timeout=30 if patient else 10,
         retry_handlers=[
@@ -39,6 +41,42 @@ def web_client(settings: Settings, *, patient: bool) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=retries),
             ServerErrorRetryHandler(max_retry_count=retries),
         ],
+    )
+
+
+def tokenless_client(settings: Settings) -> WebClient:
+    """OAuth mode's app client: Bolt sets each request's token; installs and token refreshes
+    (oauth.v2.access) need none."""
+    return WebClient(
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=1),
+            ServerErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def clients_for(settings: Settings, db: Database, *, patient: bool = True) -> Clients:
+    """Which client serves workspace T, for everything outside a request (the clock's jobs,
+    `jobs run`, workers): SLACK_BOT_TOKEN's, or each installed workspace's own."""
+    if not settings.oauth:
+        return OneWorkspace(web_client(settings, patient=patient))
+    from slack_sdk.oauth.token_rotation import TokenRotator
+
+    from bot.oauth import installation_store
+
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    rotator = TokenRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        client=tokenless_client(settings),
+    )
+    return Installed(
+        installation_store(settings, db),
+        lambda token: web_client(settings, patient=patient, token=token),
+        rotator,
     )
 
 
@@ -72,17 +110,40 @@ class LoggedApp(App):
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool) -> App:
-    """Build the app; calls Slack's auth.test once, so a wrong token fails here, at start."""
+    """Build the app. With SLACK_BOT_TOKEN it calls Slack's auth.test once, so a wrong token
+    fails here, at start; with SLACK_CLIENT_ID each request is authorised by its workspace's
+    installation (bot/oauth.py)."""
     bolt_log = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _ExpectedTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_ExpectedTokenNotice())
-    app = LoggedApp(
-        client=web_client(settings, patient=False),
-        signing_secret=None if socket_mode else settings.require_signing_secret(),
-        request_verification_enabled=not socket_mode,
-        process_before_response=False,
-        logger=bolt_log,
-    )
+    signing_secret = None if socket_mode else settings.require_signing_secret()
+    if settings.oauth:
+        from bot.oauth import oauth_parts
+        from handlers import install
+        from handlers.views.install import not_installed
+
+        client = tokenless_client(settings)
+        parts = oauth_parts(settings, deps.db, client)
+        app = LoggedApp(
+            client=client,
+            signing_secret=signing_secret,
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+            logger=bolt_log,
+            oauth_flow=parts.flow,
+            authorize=parts.authorize,  # type: ignore[arg-type]  # Bolt takes an Authorize
+            installation_store_bot_only=True,
+            user_facing_authorize_error_message=not_installed(),
+        )
+        install.register(app, deps)
+    else:
+        app = LoggedApp(
+            client=web_client(settings, patient=False),
+            signing_secret=signing_secret,
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+            logger=bolt_log,
+        )
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

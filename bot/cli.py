@@ -26,12 +26,16 @@ from bot.commands import (
     cmd_export_debriefs,
     cmd_jobs_list,
     cmd_jobs_run,
+    cmd_keys_generate,
+    cmd_keys_rotate,
     cmd_manifest,
     cmd_serve,
     cmd_settings_list,
     cmd_settings_set,
     cmd_team_list,
     cmd_team_set,
+    cmd_workspace_delete,
+    cmd_workspace_export,
     parse_as_of,
 )
 from bot.settings import Settings, SettingsError, load_settings
@@ -237,6 +241,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config_list.set_defaults(handler=cmd_settings_list)
 
+    keys = commands.add_parser(
+        "keys",
+        help="the key that encrypts stored tokens",
+        description="The Fernet keys of DEALCOACH_ENCRYPTION_KEY, which encrypt every stored "
+        "Slack token (OAuth mode).",
+    )
+    keys_commands = keys.add_subparsers(
+        dest="keys_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    generate = keys_commands.add_parser(
+        "generate",
+        help="print a new key",
+        description="Print a new Fernet key (url-safe base64, the last line of output).",
+    )
+    generate.set_defaults(handler=cmd_keys_generate, needs_settings=False)
+    rotate = keys_commands.add_parser(
+        "rotate",
+        help="re-encrypt every stored token under the first key",
+        description="Re-encrypt every stored token under the first key of "
+        "DEALCOACH_ENCRYPTION_KEY, in one transaction; the keys after it may be removed then.",
+    )
+    rotate.set_defaults(handler=cmd_keys_rotate)
+
+    workspace = commands.add_parser(
+        "workspace",
+        help="a workspace's data as a whole",
+        description="A workspace's data as a whole: export it, or delete it.",
+    )
+    workspace_commands = workspace.add_subparsers(
+        dest="workspace_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    export_ws = workspace_commands.add_parser(
+        "export",
+        help="write all of a workspace's data",
+        description="Write every row the workspace has (debriefs, deals, teams, outbox, "
+        "settings, its people's cached zones...) as JSON lines, one row each, tokens excepted.",
+    )
+    export_ws.add_argument("team_id", metavar="T...", type=_workspace_id)
+    export_ws.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of standard output ('-'); a new FILE is readable by you only",
+    )
+    export_ws.set_defaults(handler=cmd_workspace_export)
+    delete_ws = workspace_commands.add_parser(
+        "delete",
+        help="delete all of a workspace's data",
+        description="Delete every row the workspace has (debriefs, deals, teams, outbox, "
+        "settings, tokens) in one transaction, and print how many of each.",
+    )
+    delete_ws.add_argument("team_id", metavar="T...", type=_workspace_id)
+    delete_ws.add_argument("--yes", action="store_true", help="yes, delete it for good")
+    delete_ws.set_defaults(handler=cmd_workspace_delete)
+
     manifest = commands.add_parser(
         "manifest",
         help="print the Slack app manifest",
@@ -249,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_request_url,
         metavar="URL",
         help="where Slack reaches this app, like https://HOST/slack/events",
+    )
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="also set the OAuth redirect URL (https://HOST/slack/oauth_redirect), to install "
+        "into many workspaces",
     )
     manifest.set_defaults(handler=cmd_manifest)
     return parser
@@ -328,6 +392,8 @@ def _fail(message: str, code: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not getattr(args, "needs_settings", True):
+        return int(args.handler(args))
     try:
         settings = load_settings()
     except SettingsError as exc:

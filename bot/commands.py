@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from slack_bolt.error import BoltError
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from storage.db import Database, DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -165,11 +165,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
     from bot.http import SlackWsgi
     from bot.server import BoundHttp
-    from handlers.deps import Deps
     from storage.migrate import upgrade
 
     socket_mode = args.socket or (settings.slack_app_token is not None and not args.http)
-    settings.require_bot_token()
+    settings.require_slack_credentials()
+    if socket_mode and settings.oauth:
+        raise CommandError(
+            "installing through OAuth (SLACK_CLIENT_ID) needs HTTP mode, where Slack sends "
+            "browsers to /slack/install and /slack/oauth_redirect: unset SLACK_APP_TOKEN or "
+            "pass --http",
+            EXIT_CONFIG,
+        )
     app_token = settings.require_app_token() if socket_mode else None
     secret = None if socket_mode else settings.require_signing_secret()
     bound = None
@@ -185,16 +191,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         applied = upgrade(db)
         if applied:
             log.info("applied migrations", extra={"revisions": [a.revision for a in applied]})
-        deps = Deps(db=db, default_zone=settings.zone)
+        check_keys(settings, db)
+        deps = _deps(settings, db)
         try:
             app = create_app(settings, deps, socket_mode=socket_mode)
         except BoltError as exc:
             raise CommandError(f"Slack refused the bot token: {exc}") from None
         if not args.no_scheduler:
-            from bot.app import web_client
+            from bot.app import clients_for
             from scheduling.clock import build_scheduler
 
-            build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
+            build_scheduler(deps, clients_for(settings, db), blocking=False).start()
     except BaseException:
         if bound is not None:
             bound.close()  # give the port back
@@ -213,9 +220,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _deps(settings: Settings, db: Database, now: datetime | None = None) -> Deps:
     from handlers.deps import Deps
 
+    retention = settings.data_retention_days
     if now is None:
-        return Deps(db=db, default_zone=settings.zone)
-    return Deps(db=db, default_zone=settings.zone, now=lambda: now)
+        return Deps(db=db, default_zone=settings.zone, data_retention_days=retention)
+    return Deps(db=db, default_zone=settings.zone, now=lambda: now, data_retention_days=retention)
+
+
+def check_keys(settings: Settings, db: Database) -> None:
+    """With OAuth, at start: every stored token must open with DEALCOACH_ENCRYPTION_KEY, or the
+    process stops with one line (never a traceback, never a token used in clear)."""
+    if not settings.oauth:
+        return
+    from storage.encryption import TokenCipher
+    from storage.installations import unreadable_tokens
+
+    cipher = TokenCipher(settings.require_encryption_keys())
+    with db.session() as session:
+        unreadable = unreadable_tokens(session, cipher)
+    if unreadable:
+        raise SettingsError(
+            f"DEALCOACH_ENCRYPTION_KEY cannot decrypt {unreadable} stored token(s): set it to "
+            "the key they were encrypted with (a new key goes first, the old one after it, "
+            "comma-separated, until `python -m bot keys rotate` has run)"
+        )
 
 
 def _workspace(args: argparse.Namespace, settings: Settings) -> str:
@@ -280,7 +307,7 @@ def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
     from coaching.access import guests_allowed
-    from coaching.schedule import DigestSchedule, daily_cap
+    from coaching.schedule import DigestSchedule, daily_cap, workspace_zone
     from coaching.stalls import StallThresholds
     from storage.workspace_settings import read_settings, write_setting
 
@@ -294,6 +321,7 @@ def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
             DigestSchedule.from_mapping(values)
             daily_cap(values)
             guests_allowed(values)
+            workspace_zone(values, settings.zone)
         except ValueError as error:
             raise CommandError(str(error), EXIT_CONFIG) from None
         write_setting(session, team_id, args.key, args.value.strip())
@@ -310,7 +338,8 @@ def cmd_settings_list(args: argparse.Namespace, settings: Settings) -> int:
         values = read_settings(session, team_id)
     for key in SETTING_KEYS:
         marker = "" if key in values else "  (default)"
-        print(f"{key} = {values.get(key, SETTING_DEFAULTS[key])}{marker}")
+        default = settings.timezone if key == "timezone" else SETTING_DEFAULTS[key]
+        print(f"{key} = {values.get(key, default)}{marker}")
     return 0
 
 
@@ -325,6 +354,7 @@ SETTING_DEFAULTS = {
     "work_end_hour": "18",
     "daily_message_cap": "3",
     "allow_guests": "no",
+    "timezone": "",  # the workspace's zone; the default is TIMEZONE
 }
 SETTING_KEYS = tuple(SETTING_DEFAULTS)
 
@@ -341,26 +371,27 @@ def parse_as_of(raw: str) -> datetime:
 
 
 def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import web_client
+    from bot.app import clients_for
     from scheduling.clock import JOBS
 
-    settings.require_bot_token()
+    settings.require_slack_credentials()
     as_of = args.as_of or datetime.now(UTC)
     db = _database(settings, migrated=True)
-    report = JOBS[args.job].run(
-        _deps(settings, db, as_of), web_client(settings, patient=True), as_of
-    )
+    check_keys(settings, db)
+    report = JOBS[args.job].run(_deps(settings, db, as_of), clients_for(settings, db), as_of)
     print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
     for outcome, meaning in OUTCOME_MEANINGS.items():
         if report.outcomes.get(outcome):
             print(f"  {outcome}: {meaning}")
-    return 1 if report.outcomes.get("failed") else 0
+    return 1 if report.outcomes.get("failed") or report.outcomes.get("workspace_failed") else 0
 
 
 OUTCOME_MEANINGS = {
     "skipped": "sent before, or being sent by another process",
     "failed": "Slack refused them or could not be reached; a later run tries again",
     "unknown": "the request went out and no answer came back; never resent, so nobody gets two",
+    "not_installed": "workspaces with data but no installation (uninstalled, or never installed)",
+    "workspace_failed": "workspaces whose run stopped on an error (see the log); the others ran",
 }
 
 
@@ -379,7 +410,9 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         text = manifest_text()
         if args.request_url:
-            text = dump(http_manifest(text, args.request_url))
+            text = dump(http_manifest(text, args.request_url, oauth=args.oauth))
+        elif args.oauth:
+            raise CommandError("--oauth needs --request-url (OAuth installs need HTTP mode)", 2)
     except ManifestError as exc:
         raise CommandError(str(exc)) from None
     sys.stdout.write(text)
@@ -387,14 +420,120 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import web_client
+    from bot.app import clients_for
     from scheduling.clock import build_scheduler
 
-    settings.require_bot_token()
+    settings.require_slack_credentials()
     db = _database(settings, migrated=True)
-    scheduler = build_scheduler(
-        _deps(settings, db), web_client(settings, patient=True), blocking=True
-    )
+    check_keys(settings, db)
+    scheduler = build_scheduler(_deps(settings, db), clients_for(settings, db), blocking=True)
     log.info("clock started")
     scheduler.start()
+    return 0
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> int:
+    """Needs no settings, so that it works while DEALCOACH_ENCRYPTION_KEY is still wrong."""
+    from storage.encryption import generate_key
+
+    print(
+        "a new key for DEALCOACH_ENCRYPTION_KEY (to replace a key, put the new one first and "
+        "the old one after it, comma-separated, then run `python -m bot keys rotate`):",
+        file=sys.stderr,
+    )
+    print(generate_key())
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from storage.encryption import TokenCipher, UnreadableToken
+    from storage.installations import reseal_all
+
+    keys = settings.require_encryption_keys()
+    db = _database(settings, migrated=True)
+    started = time.perf_counter()
+    try:
+        with db.session() as session:
+            seen, changed = reseal_all(session, TokenCipher(keys))
+    except UnreadableToken:
+        raise CommandError(
+            "DEALCOACH_ENCRYPTION_KEY cannot decrypt a stored token, so nothing was changed: "
+            "keep the key the tokens were encrypted with in the list, after the new one",
+            EXIT_CONFIG,
+        ) from None
+    took = time.perf_counter() - started
+    print(
+        f"re-encrypted {changed} of {seen} stored tokens under the first key in {took:.2f}s"
+        + ("; the other keys can now be removed" if len(keys) > 1 else "")
+    )
+    return 0
+
+
+def cmd_workspace_export(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from collections import Counter
+
+    from storage.workspaces import export_workspace
+
+    db = _database(settings, migrated=True)
+    counts: Counter[str] = Counter()
+
+    def write(out: TextIO) -> int:
+        header = {
+            "format": "dealcoach-workspace-export/1",
+            "workspace": args.team_id,
+            "exported_at": datetime.now(UTC).isoformat(),
+        }
+        out.write(json.dumps(header) + "\n")
+        with db.session() as session:
+            for table, row in export_workspace(session, args.team_id):
+                out.write(json.dumps({"table": table, "row": row}, ensure_ascii=False) + "\n")
+                counts[table] += 1
+        return sum(counts.values())
+
+    if args.output in (None, "-"):
+        sys.stdout.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        try:
+            total = write(out)
+            out.flush()
+        finally:
+            out.detach()
+    else:
+        from bot.export import ExportTargetError, write_to_file
+
+        try:
+            total = write_to_file(args.output, write)
+        except ExportTargetError as exc:
+            raise CommandError(str(exc), EXIT_CONFIG if exc.bad_name else EXIT_FAILURE) from None
+    print(f"exported {total} rows of workspace {args.team_id}{_counted(counts)}", file=sys.stderr)
+    return 0
+
+
+def _counted(counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    return ": " + ", ".join(f"{table} {count}" for table, count in sorted(counts.items()))
+
+
+def cmd_workspace_delete(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.workspaces import delete_workspace
+
+    if not args.yes:
+        raise CommandError(
+            f"this deletes every debrief, deal, team, outbox row, setting and token of "
+            f"workspace {args.team_id}, for good: run `python -m bot workspace export "
+            f"{args.team_id} --output FILE` first if they may be needed, then add --yes",
+            EXIT_CONFIG,
+        )
+    db = _database(settings, migrated=True)
+    with db.session() as session:  # one transaction: all of it or nothing
+        counts = delete_workspace(session, args.team_id)
+    total = sum(counts.values())
+    if not total:
+        print(f"workspace {args.team_id} has no data here; nothing was deleted")
+        return 0
+    print(f"deleted {total} rows of workspace {args.team_id}{_counted(counts)}")
     return 0

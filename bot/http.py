@@ -95,6 +95,10 @@ class SlackWsgi:
         self.bolt = SlackRequestHandler(app, path=SLACK_PATH)
         self.db = db
         self.secret = signing_secret.encode()
+        flow = app.oauth_flow
+        self.oauth_paths = (
+            frozenset({flow.install_path, flow.redirect_uri_path}) if flow else frozenset()
+        )
 
     def _reply(
         self, start_response: StartResponse, status: str, payload: dict[str, Any]
@@ -158,6 +162,9 @@ class SlackWsgi:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if method == "GET" and path in self.oauth_paths:
+            # OAuth mode's install page and Slack's redirect back: Bolt's flow answers them.
+            return self.bolt(environ, start_response)
         if path != SLACK_PATH or method != "POST":
             return self._reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         started = time.perf_counter()

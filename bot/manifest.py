@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 LOOPBACK_HOSTS = ("localhost",)
 SLACK_PATH = "/slack/events"  # bot/http.py serves Slack's requests here
+REDIRECT_PATH = "/slack/oauth_redirect"  # bot/oauth.py: where Slack sends the installer back
 
 
 class ManifestError(Exception):
@@ -61,10 +62,26 @@ def manifest_text() -> str:
         raise ManifestError(f"cannot read {MANIFEST.name}: {exc.strerror or exc}") from None
 
 
-def http_manifest(text: str, request_url: str) -> dict[str, Any]:
+def bot_scopes(text: str | None = None) -> list[str]:
+    """The bot scopes `oauth_config.scopes.bot` declares: what an OAuth install asks for, so
+    the consent screen and the manifest can never disagree."""
+    import yaml
+
+    try:
+        scopes = yaml.safe_load(text if text is not None else manifest_text())["oauth_config"][
+            "scopes"
+        ]["bot"]
+    except (KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ManifestError(f"{MANIFEST.name} lacks oauth_config.scopes.bot: {exc}") from None
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise ManifestError(f"{MANIFEST.name}: oauth_config.scopes.bot is not a list of scopes")
+    return list(scopes)
+
+
+def http_manifest(text: str, request_url: str, *, oauth: bool = False) -> dict[str, Any]:
     """The manifest for HTTP mode: Socket Mode off, and `request_url` as the request URL of
     every slash command, of interactivity (actions and the deal picker's options) and of
-    event subscriptions."""
+    event subscriptions; with `oauth`, the OAuth redirect URL on the same host too."""
     import yaml
 
     data = yaml.safe_load(text)
@@ -80,6 +97,11 @@ def http_manifest(text: str, request_url: str) -> dict[str, Any]:
             **settings["event_subscriptions"],
         }
         settings["socket_mode_enabled"] = False
+        if oauth:  # installing into many workspaces: where Slack sends the installer back
+            origin = urlsplit(request_url)
+            data["oauth_config"]["redirect_urls"] = [
+                f"{origin.scheme}://{origin.netloc}{REDIRECT_PATH}"
+            ]
     except (KeyError, TypeError, AttributeError) as exc:
         raise ManifestError(f"{MANIFEST.name} lacks a part Slack needs: {exc}") from None
     return dict(data)

@@ -65,6 +65,9 @@ def sandbox_environment(port: int) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": secrets.token_hex(16),
         "SLACK_API_URL": f"http://127.0.0.1:{port}/api/",
         "SLACK_APP_TOKEN": "",
+        # The sandbox is one workspace on a generated token, whatever OAuth settings are about.
+        "SLACK_CLIENT_ID": "",
+        "SLACK_CLIENT_SECRET": "",
         # Only a DATABASE_URL set in the environment counts: a .env is for the real deployment.
         "DATABASE_URL": os.environ.get("DATABASE_URL") or DEFAULT_DATABASE,
         "TIMEZONE": WORKSPACE_ZONE,

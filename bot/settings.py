@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite:///dealcoach.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_RETENTION_DAYS = 30
 
 
 class SettingsError(Exception):
@@ -37,6 +38,13 @@ class Settings:
     port: int
     timezone: str
     log_level: str = "INFO"
+    # OAuth (install into many workspaces): both set, or neither.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
+    # DEALCOACH_ENCRYPTION_KEY: Fernet keys, newest first (checked: each is a Fernet key).
+    encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    data_retention_days: int = DEFAULT_RETENTION_DAYS
     secrets: tuple[str, ...] = field(default=(), repr=False)
     # One line each for the operator, logged at start: files other users can read.
     warnings: tuple[str, ...] = ()
@@ -48,10 +56,37 @@ class Settings:
     def __repr__(self) -> str:  # never print a token, even by accident
         return (
             f"Settings(slack_api_url={self.slack_api_url!r}, port={self.port}, "
-            f"timezone={self.timezone!r}, socket_mode={self.slack_app_token is not None})"
+            f"timezone={self.timezone!r}, socket_mode={self.slack_app_token is not None}, "
+            f"oauth={self.oauth})"
         )
 
+    @property
+    def oauth(self) -> bool:
+        """Installed into many workspaces through OAuth, each with its own token."""
+        return self.slack_client_id is not None
+
+    def require_slack_credentials(self) -> None:
+        """What serving Slack needs: the bot token, or the OAuth settings and a key."""
+        if self.oauth:
+            self.require_encryption_keys()
+        else:
+            self.require_bot_token()
+
+    def require_encryption_keys(self) -> tuple[str, ...]:
+        if not self.encryption_keys:
+            raise SettingsError(
+                "DEALCOACH_ENCRYPTION_KEY is not set: with SLACK_CLIENT_ID every workspace's "
+                "token is stored encrypted; run `python -m bot keys generate` and put the key "
+                "it prints in .env"
+            )
+        return self.encryption_keys
+
     def require_bot_token(self) -> str:
+        if not self.slack_bot_token and self.oauth:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: with SLACK_CLIENT_ID each workspace has its own "
+                "token; name the workspace with --workspace T..."
+            )
         if not self.slack_bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: copy the bot token (xoxb-...) from your Slack app's "
@@ -223,6 +258,62 @@ def file_warnings(env_file: Path | None, database_url: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _oauth(env: Mapping[str, str], bot_token: str | None) -> tuple[str | None, str | None]:
+    client_id = _blank_to_none(env.get("SLACK_CLIENT_ID"))
+    client_secret = _blank_to_none(env.get("SLACK_CLIENT_SECRET"))
+    if client_id and not client_secret:
+        raise SettingsError(
+            "SLACK_CLIENT_SECRET is not set: OAuth needs it beside SLACK_CLIENT_ID (Basic "
+            "Information > App Credentials)"
+        )
+    if client_secret and not client_id:
+        raise SettingsError(
+            "SLACK_CLIENT_ID is not set: OAuth needs it beside SLACK_CLIENT_SECRET (Basic "
+            "Information > App Credentials)"
+        )
+    if client_id and bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: keep SLACK_BOT_TOKEN for one "
+            "workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install into many "
+            "(then remove SLACK_BOT_TOKEN)"
+        )
+    return client_id, client_secret
+
+
+def _redirect_uri(env: Mapping[str, str]) -> str | None:
+    value = _blank_to_none(env.get("SLACK_REDIRECT_URI"))
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            "SLACK_REDIRECT_URI must be an https URL ending in /slack/oauth_redirect, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    from storage.encryption import parse_keys
+
+    raw = _blank_to_none(env.get("DEALCOACH_ENCRYPTION_KEY"))
+    if raw is None:
+        return ()
+    try:
+        return parse_keys(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _retention_days(env: Mapping[str, str]) -> int:
+    raw = _blank_to_none(env.get("DATA_RETENTION_DAYS")) or str(DEFAULT_RETENTION_DAYS)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 3650:
+        raise SettingsError(
+            f"DATA_RETENTION_DAYS must be a number of days from 1 to 3650, got {raw!r}"
+        )
+    return int(raw)
+
+
 def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Read and check every setting; raises SettingsError with a one-line message.
 
@@ -233,6 +324,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
     app_token = _token(values, "SLACK_APP_TOKEN", "xapp-")
     secret = _blank_to_none(values.get("SLACK_SIGNING_SECRET"))
     database_url = _database_url(values)
+    client_id, client_secret = _oauth(values, bot_token)
+    keys = _encryption_keys(values)
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=secret,
@@ -242,6 +335,11 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         port=_port(values),
         timezone=_timezone(values),
         log_level=_log_level(values),
-        secrets=tuple(s for s in (bot_token, app_token, secret) if s),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_redirect_uri=_redirect_uri(values),
+        encryption_keys=keys,
+        data_retention_days=_retention_days(values),
+        secrets=tuple(s for s in (bot_token, app_token, secret, client_secret, *keys) if s),
         warnings=file_warnings(env_file, database_url) if env is None else (),
     )

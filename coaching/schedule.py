@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -119,3 +119,17 @@ def local_midnight(now: datetime, zone: ZoneInfo) -> datetime:
     """The start of `now`'s day where the person is."""
     local = now.astimezone(zone)
     return datetime.combine(local.date(), time(0), tzinfo=zone)
+
+
+def workspace_zone(values: Mapping[str, str], default: ZoneInfo) -> ZoneInfo:
+    """The workspace's `timezone` setting (a zone name), else `default` (TIMEZONE): the zone of
+    its channels, its calendar days, and of people whose Slack profile has none."""
+    name = (values.get("timezone") or "").strip()
+    if not name:
+        return default
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"timezone must be a zone name such as Europe/Paris or America/New_York, got {name!r}"
+        ) from None

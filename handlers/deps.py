@@ -120,3 +120,5 @@ class Deps:
     now: Callable[[], datetime] = field(default=_utcnow)
     users: UserMemory = field(default_factory=UserMemory)
     background: Coalescer = field(default_factory=Coalescer)
+    # Days an uninstalled workspace's data is kept before the clock deletes it.
+    data_retention_days: int = 30

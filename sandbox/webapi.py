@@ -19,6 +19,7 @@ Typical use::
 
 from __future__ import annotations
 
+import base64
 import json
 import mimetypes
 import secrets
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sandbox.blockkit import VIEW_METHODS, problems_in_call
 
@@ -66,6 +67,9 @@ CHANGING_METHODS = frozenset(
         "response_url",
     }
 )
+
+# Slack's consent screen, beside the Web API (``https://slack.com/oauth/v2/authorize``).
+AUTHORIZE_PATH = "/oauth/v2/authorize"
 
 # Pseudo-method under which POSTs to response_url webhooks (``/hooks/...``) are recorded.
 RESPONSE_URL_METHOD = "response_url"
@@ -279,8 +283,9 @@ class SlackStandIn:
     bot_user_id = BOT_USER_ID
     bot_id = BOT_ID
     app_id = APP_ID
-    # Tokens the fake accepts; Deal Coach only ever calls the Web API with its bot token.
-    token_prefixes: tuple[str, ...] = ("xoxb-",)
+    # Tokens the fake accepts; Deal Coach only ever calls the Web API with its bot token
+    # (`xoxe.xoxb-` is a bot token that expires, issued when the app rotates its tokens).
+    token_prefixes: tuple[str, ...] = ("xoxb-", "xoxe.xoxb-")
 
     def __init__(
         self,
@@ -295,6 +300,13 @@ class SlackStandIn:
         # port): the base of the upload, webhook and file URLs it hands out.
         self.public_base = public_base
         self.users: dict[str, dict[str, Any]] = {}
+        # OAuth (kept across reset(), like users): the app's credentials and what was issued.
+        self._oauth_apps: dict[str, dict[str, Any]] = {}
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._tokens: dict[str, dict[str, Any]] = {}  # bot token -> its workspace, state
+        self._refresh_tokens: dict[str, str] = {}  # refresh token -> the client it is for
+        self.workspace_names: dict[str, str] = {}
+        self._current_token: str | None = None
         self.channels: dict[str, dict[str, Any]] = {}  # id -> {"name": ...}, the sandbox's
         self.team_name = TEAM_NAME
         # Slack refuses a trigger_id it never issued; tests that mint their own ids turn this
@@ -307,6 +319,8 @@ class SlackStandIn:
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
+            "auth.revoke": self._auth_revoke,
+            "oauth.v2.access": self._oauth_v2_access,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -561,6 +575,8 @@ class SlackStandIn:
             method = UPLOAD_METHOD
         elif path.startswith("/files/"):
             return self._file_answer(path[len("/files/") :])
+        elif path == AUTHORIZE_PATH:
+            return self._authorize_answer(parts.query)
         else:
             return Answer(404, b"not found", "text/plain", {}, 0.0)
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
@@ -635,9 +651,19 @@ class SlackStandIn:
         handler = self._handlers.get(method)
         if handler is None:
             return 200, _err("unknown_method")
-        unauthed = ("api.test", RESPONSE_URL_METHOD, UPLOAD_METHOD)
-        if method not in unauthed and not self._authed(headers, params):
-            return 200, _err("not_authed")
+        unauthed = ("api.test", "oauth.v2.access", RESPONSE_URL_METHOD, UPLOAD_METHOD)
+        token = self._token_of(headers, params)
+        if method not in unauthed:
+            if not token or not token.startswith(self.token_prefixes):
+                return 200, _err("not_authed")
+            issued = self._tokens.get(token)
+            if issued is not None and issued["revoked"]:
+                return 200, _err("token_revoked")
+            if issued is not None and issued["expires_at"] and issued["expires_at"] < time.time():
+                return 200, _err("token_expired")
+        self._current_token = token
+        if method == "oauth.v2.access":
+            self._current_token = self._basic_auth(headers)
         if self.validate_blocks:
             problems = problems_in_call(method, params)
             if problems:
@@ -653,14 +679,24 @@ class SlackStandIn:
                 extra_headers["Retry-After"] = str(fault.retry_after)
             return fault.status, _err(fault.error)
 
-    def _authed(self, headers: dict[str, str], params: dict[str, Any]) -> bool:
+    @staticmethod
+    def _token_of(headers: dict[str, str], params: dict[str, Any]) -> str:
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         if auth.startswith("Bearer "):
-            token = auth[len("Bearer ") :]
-        else:  # Slack also accepts a token POST parameter
-            raw = params.get("token")
-            token = raw if isinstance(raw, str) else ""
-        return bool(token) and token.startswith(self.token_prefixes)
+            return auth[len("Bearer ") :]
+        raw = params.get("token")  # Slack also accepts a token POST parameter
+        return raw if isinstance(raw, str) else ""
+
+    @staticmethod
+    def _basic_auth(headers: dict[str, str]) -> str | None:
+        """``client_id:client_secret`` from HTTP Basic auth (how slack_sdk sends them)."""
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if not auth.startswith("Basic "):
+            return None
+        try:
+            return base64.b64decode(auth[len("Basic ") :]).decode("utf-8")
+        except (ValueError, UnicodeError):
+            return None
 
     # ------------------------------------------------------------------ helpers
 
@@ -764,16 +800,171 @@ class SlackStandIn:
         return {"ok": True, "args": {k: v for k, v in params.items() if k != "token"}}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        issued = self._tokens.get(self._current_token or "")
+        team_id = issued["team_id"] if issued else TEAM_ID
         return {
             "ok": True,
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": TEAM_NAME,
+            "team": issued["team_name"] if issued else TEAM_NAME,
             "user": "deal_coach",
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
-            "is_enterprise_install": False,
+            "enterprise_id": issued["enterprise_id"] if issued else None,
+            "is_enterprise_install": bool(issued and issued["org_wide"]),
         }
+
+    def _auth_revoke(self, params: dict[str, Any]) -> dict[str, Any]:
+        issued = self._tokens.get(self._current_token or "")
+        if issued is not None:
+            issued["revoked"] = True
+        return {"ok": True, "revoked": True}
+
+    # ------------------------------------------------------------------ OAuth
+
+    def register_oauth_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_url: str,
+        *,
+        token_rotation: bool = False,
+        expires_in: int = 12 * 3600,
+    ) -> None:
+        """The app's credentials and Redirect URL, as set at api.slack.com/apps; with
+        ``token_rotation`` its bot tokens expire after ``expires_in`` seconds."""
+        with self._cond:
+            self._oauth_apps[client_id] = {
+                "secret": client_secret,
+                "redirect_url": redirect_url,
+                "rotation": token_rotation,
+                "expires_in": expires_in,
+            }
+
+    def grant_code(
+        self,
+        client_id: str,
+        team_id: str,
+        *,
+        user: str = "U_INSTALLER",
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        scope: str = "commands,chat:write",
+    ) -> str:
+        """What Slack's consent screen does when someone approves the install: a one-time
+        code for the app to exchange at ``oauth.v2.access``."""
+        code = f"{int(time.time())}.{secrets.token_hex(12)}"
+        with self._cond:
+            self._codes[code] = {
+                "client_id": client_id,
+                "team_id": team_id,
+                "user": user,
+                "enterprise_id": enterprise_id,
+                "org_wide": org_wide,
+                "scope": scope,
+            }
+        return code
+
+    def _authorize_answer(self, query: str) -> Answer:
+        """``GET /oauth/v2/authorize``: the consent screen, approved at once by the person the
+        ``user`` parameter names, for the workspace ``team`` names (default TEAM_ID); then
+        the redirect back to the app with a code and the app's state."""
+        args = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        client_id = args.get("client_id", "")
+        with self._cond:
+            app = self._oauth_apps.get(client_id)
+        if app is None:
+            return Answer(400, b"invalid_client_id", "text/plain", {}, 0.0)
+        code = self.grant_code(
+            client_id,
+            args.get("team") or TEAM_ID,
+            user=args.get("user") or "U_INSTALLER",
+            enterprise_id=args.get("enterprise") or None,
+            org_wide=args.get("org_wide") == "1",
+            scope=args.get("scope") or "",
+        )
+        target = args.get("redirect_uri") or app["redirect_url"]
+        back = urlencode({"code": code, "state": args.get("state", "")})
+        location = f"{target}{'&' if '?' in target else '?'}{back}"
+        return Answer(302, b"", "text/plain", {"Location": location}, 0.0)
+
+    def _issue(
+        self,
+        client_id: str,
+        team_id: str,
+        enterprise_id: str | None,
+        org_wide: bool,
+        scope: str,
+    ) -> dict[str, Any]:
+        app = self._oauth_apps[client_id]
+        prefix = "xoxe.xoxb-" if app["rotation"] else "xoxb-"
+        token = f"{prefix}{team_id}-{secrets.token_hex(16)}"
+        self._tokens[token] = {
+            "team_id": team_id,
+            "team_name": self.workspace_names.get(team_id, f"Workspace {team_id}"),
+            "enterprise_id": enterprise_id,
+            "org_wide": org_wide,
+            "scope": scope,
+            "revoked": False,
+            "expires_at": time.time() + app["expires_in"] if app["rotation"] else None,
+        }
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": APP_ID,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": scope,
+            "bot_user_id": BOT_USER_ID,
+            "team": None if org_wide else {"id": team_id, "name": self._tokens[token]["team_name"]},
+            "enterprise": {"id": enterprise_id, "name": f"Org {enterprise_id}"}
+            if enterprise_id
+            else None,
+            "is_enterprise_install": org_wide,
+        }
+        if app["rotation"]:
+            refresh = f"xoxe-1-{secrets.token_hex(16)}"
+            self._refresh_tokens[refresh] = token
+            answer["refresh_token"] = refresh
+            answer["expires_in"] = app["expires_in"]
+        return answer
+
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        basic = self._current_token or ""
+        client_id, _, client_secret = basic.partition(":")
+        client_id = str(params.get("client_id") or client_id)
+        client_secret = str(params.get("client_secret") or client_secret)
+        app = self._oauth_apps.get(client_id)
+        if app is None:
+            return _err("invalid_client_id")
+        if client_secret != app["secret"]:
+            return _err("bad_client_secret")
+        if params.get("grant_type") == "refresh_token":
+            old = self._refresh_tokens.pop(str(params.get("refresh_token") or ""), None)
+            if old is None or old not in self._tokens:
+                return _err("invalid_refresh_token")
+            was = self._tokens[old]
+            return self._issue(
+                client_id, was["team_id"], was["enterprise_id"], was["org_wide"], was["scope"]
+            )
+        grant = self._codes.pop(str(params.get("code") or ""), None)
+        if grant is None or grant["client_id"] != client_id:
+            return _err("invalid_code")
+        answer = self._issue(
+            client_id, grant["team_id"], grant["enterprise_id"], grant["org_wide"], grant["scope"]
+        )
+        answer["authed_user"] = {"id": grant["user"]}
+        return answer
+
+    def team_of_token(self, token: str | None) -> str | None:
+        """The workspace a token issued through OAuth belongs to (None for any other)."""
+        with self._cond:
+            issued = self._tokens.get(token or "")
+            return None if issued is None else str(issued["team_id"])
+
+    def expire_token(self, token: str) -> None:
+        """Make an issued token expire now (as if its 12 hours had passed)."""
+        with self._cond:
+            self._tokens[token]["expires_at"] = time.time() - 1
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for(params.get("channel"))
@@ -913,9 +1104,12 @@ class SlackStandIn:
     def _user(self, user_id: str) -> dict[str, Any]:
         registered = self.users.get(user_id, {})
         name = user_id.lower()
+        # A workspace's own member, for the workspace of the token that asks (OAuth installs).
+        issued = self._tokens.get(self._current_token or "")
+        team_id = issued["team_id"] if issued else TEAM_ID
         user: dict[str, Any] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": name,
             "deleted": False,
             "real_name": f"User {user_id}",
@@ -934,7 +1128,7 @@ class SlackStandIn:
                 "real_name": f"User {user_id}",
                 "display_name": name,
                 "email": f"{name}@example.com",
-                "team": TEAM_ID,
+                "team": team_id,
             },
         }
         profile = {**user["profile"], **registered.get("profile", {})}

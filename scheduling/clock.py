@@ -19,11 +19,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
+from handlers.clients import Clients
 from handlers.deps import Deps
 from scheduling.common import JobReport
 from scheduling.digest import run_weekly_digest
 from scheduling.nudges import run_coaching_nudges
 from scheduling.reminders import run_debrief_reminders
+from scheduling.retention import run_data_retention
 from scheduling.sessions import run_coaching_sessions
 
 log = logging.getLogger(__name__)
@@ -35,11 +37,12 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 class JobSpec:
     name: str
     description: str
-    run: Callable[[Deps, WebClient, datetime], JobReport]
+    run: Callable[[Deps, WebClient | Clients, datetime], JobReport]
     every: str  # cron minute field, in UTC
+    hour: str = "*"  # cron hour field, in UTC
 
     def trigger(self) -> CronTrigger:
-        return CronTrigger(minute=self.every, timezone=UTC)
+        return CronTrigger(minute=self.every, hour=self.hour, timezone=UTC)
 
 
 JOBS: dict[str, JobSpec] = {
@@ -69,22 +72,29 @@ JOBS: dict[str, JobSpec] = {
             run_coaching_sessions,
             "*",
         ),
+        JobSpec(
+            "data-retention",
+            "deletes the data of workspaces uninstalled DATA_RETENTION_DAYS ago",
+            run_data_retention,
+            "30",
+            "3",
+        ),
     )
 }
 
 
-def tick(spec: JobSpec, deps: Deps, client: WebClient) -> None:
+def tick(spec: JobSpec, deps: Deps, clients: WebClient | Clients) -> None:
     """One scheduled run; an error is logged and the next tick tries again."""
     started = datetime.now(UTC)
     try:
-        report = spec.run(deps, client, started)
+        report = spec.run(deps, clients, started)
     except Exception:
         log.exception("job failed", extra={"job": spec.name})
         return
     log.info("job ran", extra={"job": spec.name, "result": report.summary()})
 
 
-def build_scheduler(deps: Deps, client: WebClient, *, blocking: bool) -> BaseScheduler:
+def build_scheduler(deps: Deps, clients: WebClient | Clients, *, blocking: bool) -> BaseScheduler:
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
     )
@@ -92,7 +102,7 @@ def build_scheduler(deps: Deps, client: WebClient, *, blocking: bool) -> BaseSch
         scheduler.add_job(
             tick,
             spec.trigger(),
-            args=[spec, deps, client],
+            args=[spec, deps, clients],
             id=spec.name,
             name=spec.description,
             replace_existing=True,

@@ -6,11 +6,16 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
+
+from coaching.schedule import workspace_zone
+from handlers.clients import Clients, as_clients
+from storage.workspace_settings import read_settings
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -65,15 +70,37 @@ WorkspaceJob = Callable[["Deps", "WebClient", str, datetime, "JobReport"], None]
 
 def each_workspace(
     deps: Deps,
-    client: WebClient,
+    clients: WebClient | Clients,
     as_of: datetime,
     workspaces: Callable[[Session], list[str]],
     job: WorkspaceJob,
 ) -> JobReport:
-    """Run `job` for every workspace `workspaces` lists, into one report."""
+    """Run `job` for every workspace `workspaces` lists, into one report, each with its own
+    client (handlers/clients.py) and its own zone (its `timezone` setting, else TIMEZONE,
+    as `deps.default_zone`). A workspace that is not installed is skipped; one whose
+    run fails (a revoked token, a rate limit that outlasted the retries, a bug) is logged and
+    counted, and the next workspace runs all the same."""
     report = JobReport()
+    serving = as_clients(clients)
     with deps.db.session() as session:
         team_ids = workspaces(session)
     for team_id in team_ids:
-        job(deps, client, team_id, as_of, report)
+        try:
+            client = serving.client_for(team_id)
+            if client is None:
+                report.add("not_installed")
+                continue
+            job(_in_workspace_zone(deps, team_id), client, team_id, as_of, report)
+        except Exception:
+            log.exception("job failed for a workspace", extra={"team": team_id})
+            report.add("workspace_failed")
     return report
+
+
+def _in_workspace_zone(deps: Deps, team_id: str) -> Deps:
+    with deps.db.session() as session:
+        values = read_settings(session, team_id)
+    zone = setting(
+        partial(workspace_zone, default=deps.default_zone), values, deps.default_zone, team_id
+    )
+    return deps if zone == deps.default_zone else replace(deps, default_zone=zone)

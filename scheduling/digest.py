@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from coaching.metrics import by_week, recent_weeks
 from coaching.schedule import DigestSchedule, digest_due
 from coaching.stalls import DealSnapshot, StalledDeal, StallThresholds, find_stalled
+from handlers.clients import Clients
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.digest import TeamDigest, chart_texts, weekly_digest
@@ -53,8 +54,8 @@ def workspace_stalls(
         return snapshots, find_stalled(snapshots, today, thresholds)
 
 
-def run_weekly_digest(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
-    return each_workspace(deps, client, as_of, workspaces_with_teams, _digest_workspace)
+def run_weekly_digest(deps: Deps, clients: WebClient | Clients, as_of: datetime) -> JobReport:
+    return each_workspace(deps, clients, as_of, workspaces_with_teams, _digest_workspace)
 
 
 def _digest_workspace(

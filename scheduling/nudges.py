@@ -22,6 +22,7 @@ from coaching.nudges import (
 )
 from coaching.prompts import load_prompts, pick_prompts
 from coaching.schedule import DigestSchedule, digest_due
+from handlers.clients import Clients
 from handlers.deps import Deps
 from handlers.views.coaching import no_debriefs_for_nudge, nudge
 from scheduling.common import JobReport, each_workspace, setting
@@ -33,8 +34,8 @@ from storage.workspace_settings import read_settings
 NUDGE_HOUR = 10  # an hour after the default digest, so managers have read theirs
 
 
-def run_coaching_nudges(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
-    return each_workspace(deps, client, as_of, workspaces_with_teams, _nudge_workspace)
+def run_coaching_nudges(deps: Deps, clients: WebClient | Clients, as_of: datetime) -> JobReport:
+    return each_workspace(deps, clients, as_of, workspaces_with_teams, _nudge_workspace)
 
 
 def _nudge_workspace(

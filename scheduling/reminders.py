@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from coaching.schedule import DigestSchedule, daily_cap, local_midnight
 from coaching.stalls import DealSnapshot
+from handlers.clients import Clients
 from handlers.deps import Deps
 from handlers.timezones import fetch_zone
 from handlers.views.coaching import DueStep, reminders
@@ -24,8 +25,8 @@ from storage.snapshots import open_deal_snapshots, workspaces_with_open_deals
 from storage.workspace_settings import read_settings
 
 
-def run_debrief_reminders(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
-    return each_workspace(deps, client, as_of, workspaces_with_open_deals, _remind_workspace)
+def run_debrief_reminders(deps: Deps, clients: WebClient | Clients, as_of: datetime) -> JobReport:
+    return each_workspace(deps, clients, as_of, workspaces_with_open_deals, _remind_workspace)
 
 
 def reminder_key(team_id: str, deal: DealSnapshot) -> str:

@@ -11,6 +11,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from handlers.clients import Clients, as_clients
 from handlers.deps import Deps
 from handlers.views.coaching import session_debrief_prompt, session_reminder
 from scheduling.common import JobReport
@@ -22,8 +23,9 @@ DEBRIEF_AFTER = timedelta(minutes=45)  # a session is assumed over 45 minutes af
 DEBRIEF_WINDOW = timedelta(days=2)  # a clock down longer than this skips the prompt
 
 
-def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> JobReport:
+def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datetime) -> JobReport:
     report = JobReport()
+    serving = as_clients(clients)
     with deps.db.session() as session:
         starting = scheduled_between(session, as_of, as_of + REMIND_BEFORE)
         finished = scheduled_between(
@@ -31,6 +33,10 @@ def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> Job
         )
     for item in starting:
         assert item.starts_at is not None and item.manager_user_id is not None
+        client = serving.client_for(item.team_id)
+        if client is None:
+            report.add("not_installed")
+            continue
         pairs = ((item.rep_user_id, item.manager_user_id), (item.manager_user_id, item.rep_user_id))
         for person, other in pairs:
             outcome = deliver(
@@ -46,6 +52,10 @@ def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> Job
             )
             report.add(outcome.value)
     for item in finished:
+        client = serving.client_for(item.team_id)
+        if client is None:
+            report.add("not_installed")
+            continue
         outcome = deliver(
             deps.db,
             client,

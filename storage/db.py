@@ -23,6 +23,11 @@ __all__ = [
 ]
 
 
+def rows_changed(result: Any) -> int:
+    """The rows an UPDATE or DELETE touched (its CursorResult's rowcount)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 class DatabaseUnavailable(Exception):
     """The database could not be reached; the message is one line for an operator."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     Boolean,
     Date,
@@ -258,3 +260,37 @@ class SentPrompt(Base):
     prompt_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     week: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO week, 2026-W49
     sent_on: Mapped[date] = mapped_column(Date)
+
+
+class Workspace(Base):
+    """A workspace that installed the app through OAuth: when, and when it left.
+
+    `uninstalled_at` is set by `app_uninstalled` (or the revocation of its bot token); the
+    clock deletes the workspace's data DATA_RETENTION_DAYS later unless it installs again.
+    In single-workspace mode (SLACK_BOT_TOKEN) no row is needed and none is written.
+    """
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# slack_sdk's own tables for its SQLAlchemy installation and OAuth state stores, declared by
+# slack_sdk's builders on our metadata so that our Alembic migrations create and check them
+# (one schema tool). The token columns are widened to text: they hold Fernet ciphertexts
+# (storage/installations.py seals them), a good third longer than the tokens themselves.
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, "slack_installations"
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, "slack_oauth_states"
+)
+for _table in (SLACK_BOTS, SLACK_INSTALLATIONS):
+    for _name in TOKEN_COLUMNS:
+        if _name in _table.c:
+            _table.c[_name].type = Text()
