@@ -214,9 +214,8 @@ def _read(path: Path, key: str) -> Framework:
         data = json.loads(raw) if path.suffix.lower() == ".json" else yaml.safe_load(raw)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         reason = " ".join(str(error).split())
-        raise FrameworkError(
-            str(path), [f"not valid {path.suffix[1:].upper()}: {reason}"]
-        ) from None
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        raise FrameworkError(str(path), [f"not valid {kind}: {reason}"]) from None
     return parse_framework(data, key=key, source=str(path))
 
 
