@@ -43,15 +43,13 @@ from typing import Any
 
 import yaml
 
+from coaching.answers import LEGACY_KEYS
 from coaching.message_words import FIELD_WORDS, HEADER_WORDS, NO_WORDS, YES_WORDS, fold
 
 FRAMEWORKS_DIR = Path(__file__).parent / "frameworks"
 SHIPPED: tuple[str, ...] = ("default", "bant", "meddicc", "spiced")
 DEFAULT = "default"
 SOURCE_LANGUAGE = "en"
-# The two criteria the product was built on, stored in columns of their own (the export's
-# timeline_qualified and authority_reached).
-LEGACY_KEYS: tuple[str, ...] = ("timeline", "authority")
 # Prompt skills in coaching/prompts/<language>.json a criterion can be trained with.
 PROMPT_SKILLS: tuple[str, ...] = ("timeline", "authority", "next_step", "discovery", "review")
 
