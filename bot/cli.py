@@ -203,7 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser(
         "settings",
         help="workspace settings",
-        description="Per-workspace settings: stall thresholds and the digest's day and hour.",
+        description=(
+            "Per-workspace settings: stall thresholds, the digest's day and hour, the "
+            "qualification framework and the language."
+        ),
     )
     config_commands = config.add_subparsers(
         dest="settings_command", required=True, metavar="ACTION", parser_class=_Parser

@@ -192,6 +192,12 @@ def default_framework() -> Framework:
     return _shipped(DEFAULT)
 
 
+def framework_setting(values: Mapping[str, str]) -> Framework:
+    """The framework a workspace's settings choose (`framework`: a shipped name or a file's
+    path), the default one when unset. Raises FrameworkError."""
+    return load_framework(values.get("framework") or DEFAULT)
+
+
 @cache
 def _shipped(name: str) -> Framework:
     return _read(FRAMEWORKS_DIR / f"{name}.yaml", key=name)

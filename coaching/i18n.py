@@ -83,6 +83,16 @@ def available_languages() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *(code for code in found if code != SOURCE_LANGUAGE))
 
 
+def language_setting(values: Mapping[str, str]) -> str:
+    """The language a workspace's settings choose for whoever's Slack locale we do not speak
+    (`language`), English when unset. Raises ValueError naming the choices."""
+    language = (values.get("language") or SOURCE_LANGUAGE).strip()
+    if language not in available_languages():
+        choices = ", ".join(available_languages())
+        raise ValueError(f"language must be one of {choices}, got {language!r}")
+    return language
+
+
 def language_of_locale(locale: str | None) -> str | None:
     """The language we speak for a Slack locale ("ar-AE" -> "ar", "en-US" -> "en"); None when
     we have no catalog for it."""
@@ -141,9 +151,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def local(text: Mapping[str, str]) -> str:
-    """A text given in several languages (a framework's question), in the current language,
-    else English."""
-    return text.get(current_language()) or text[SOURCE_LANGUAGE]
+    """A text given in several languages (a framework's question), in the current language:
+    its own translation, else the catalog's translation of its English, else the English."""
+    language = current_language()
+    return text.get(language) or translations(language).gettext(text[SOURCE_LANGUAGE])
 
 
 def is_rtl() -> bool:

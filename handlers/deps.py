@@ -17,12 +17,14 @@ MEMORY_MAX_USERS = 50_000
 
 
 class ZoneMemory:
-    """Zones read in this process, kept an hour: opening a modal or saving a debrief reads no
-    database row for a rep seen recently. The database stays the cache shared by processes."""
+    """Zones and Slack locales read in this process, kept an hour: opening a modal or saving a
+    debrief reads no database row for a rep seen recently. The database stays the cache shared
+    by processes. A locale of "" means Slack gave none."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._zones: dict[tuple[str, str], tuple[float, ZoneInfo]] = {}
+        self._locales: dict[tuple[str, str], tuple[float, str]] = {}
 
     def get(self, team_id: str, user_id: str) -> ZoneInfo | None:
         entry = self._zones.get((team_id, user_id))
@@ -35,6 +37,18 @@ class ZoneMemory:
             if len(self._zones) >= MEMORY_MAX_USERS:
                 self._zones.clear()
             self._zones[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, zone)
+
+    def locale(self, team_id: str, user_id: str) -> str | None:
+        entry = self._locales.get((team_id, user_id))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put_locale(self, team_id: str, user_id: str, locale: str) -> None:
+        with self._lock:
+            if len(self._locales) >= MEMORY_MAX_USERS:
+                self._locales.clear()
+            self._locales[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, locale)
 
 
 class Coalescer:

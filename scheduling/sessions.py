@@ -11,6 +11,8 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from coaching.i18n import in_language
+from handlers.audience import fetch_language, read_workspace
 from handlers.deps import Deps
 from handlers.views.coaching import session_debrief_prompt, session_reminder
 from scheduling.common import JobReport
@@ -32,7 +34,9 @@ def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> Job
     for item in starting:
         assert item.starts_at is not None and item.manager_user_id is not None
         pairs = ((item.rep_user_id, item.manager_user_id), (item.manager_user_id, item.rep_user_id))
+        workspace = read_workspace(deps, item.team_id)
         for person, other in pairs:
+            language = fetch_language(deps, client, item.team_id, person, workspace)
             outcome = deliver(
                 deps.db,
                 client,
@@ -41,11 +45,15 @@ def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> Job
                 kind="session-reminder",
                 recipient=person,
                 channel=person,
-                render=partial(session_reminder, item.deal_name, other, item.starts_at),
+                render=partial(
+                    in_language, language, session_reminder, item.deal_name, other, item.starts_at
+                ),
                 now=as_of,
             )
             report.add(outcome.value)
     for item in finished:
+        workspace = read_workspace(deps, item.team_id)
+        language = fetch_language(deps, client, item.team_id, item.rep_user_id, workspace)
         outcome = deliver(
             deps.db,
             client,
@@ -54,7 +62,9 @@ def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> Job
             kind="session-debrief",
             recipient=item.rep_user_id,
             channel=item.rep_user_id,
-            render=partial(session_debrief_prompt, item.deal_name, item.deal_id),
+            render=partial(
+                in_language, language, session_debrief_prompt, item.deal_name, item.deal_id
+            ),
             now=as_of,
         )
         report.add(outcome.value)

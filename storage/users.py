@@ -23,13 +23,15 @@ class CachedUser:
 
 
 def cached_user(session: Session, team_id: str, user_id: str) -> CachedUser | None:
-    """What users.info said of the user when it was fetched recently enough, else None."""
+    """What users.info said of the user when it was fetched recently enough, else None. A
+    locale of "" means Slack gave none; a row without a locale was fetched before locales were
+    kept, and is treated as not fetched, so the user is asked once more."""
     row = session.execute(
         select(SlackUser.tz, SlackUser.locale, SlackUser.fetched_at).where(
             SlackUser.team_id == team_id, SlackUser.user_id == user_id
         )
     ).one_or_none()
-    if row is None or row[2] < utcnow() - TZ_FRESH_FOR:
+    if row is None or row[1] is None or row[2] < utcnow() - TZ_FRESH_FOR:
         return None
     return CachedUser(row[0], row[1])
 
@@ -59,4 +61,5 @@ def remember_user(
 
 
 def remember_timezone(session: Session, team_id: str, user_id: str, tz: str | None) -> None:
-    remember_user(session, team_id, user_id, tz, None)
+    """The zone alone, the locale unknown (Slack gave none: "")."""
+    remember_user(session, team_id, user_id, tz, "")

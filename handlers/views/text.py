@@ -1,6 +1,9 @@
-"""Helpers for putting user-typed text into Slack messages safely."""
+"""Helpers for putting user-typed text into Slack messages safely, and laid out right when the
+sentence around it reads right to left."""
 
 from __future__ import annotations
+
+from coaching.i18n import isolate
 
 
 def escape(text: str) -> str:
@@ -29,3 +32,9 @@ def escape_clipped(text: str, limit: int) -> str:
 def clip(text: str, limit: int) -> str:
     """Shorten a label to fit a Block Kit limit, with an ellipsis so the cut is visible."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mention(user_id: str) -> str:
+    """A person, as Slack shows them (their name), laid out on its own in a right-to-left
+    sentence (coaching.i18n.isolate)."""
+    return isolate(f"<@{user_id}>")
