@@ -23,6 +23,12 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for the catalog, so it is one entry with every plural form of a
+    language (Arabic has six); the views pass both to `ngettext` when they render."""
+    return singular, plural
+
+
 class Gap(StrEnum):
     """The default framework's gaps; any other criterion's gap is its key."""
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from coaching.answers import AUTHORITY, NO_ANSWERS, TIMELINE
 from coaching.frameworks import Framework, default_framework
-from coaching.gaps import N_
+from coaching.gaps import N_, NP_
 
 
 class Reason(StrEnum):
@@ -178,7 +178,7 @@ class ReasonAdvice:
 
 
 # How long a criterion has been unanswered, for any framework's criterion.
-CRITERION_DETAIL = (N_("first call {days} day ago"), N_("first call {days} days ago"))
+CRITERION_DETAIL = NP_("first call {days} day ago", "first call {days} days ago")
 
 # QUIET and OVERDUE in every framework; TIMELINE and AUTHORITY are the default framework's
 # words (frameworks/default.yaml), kept here so the message catalog has them too.
@@ -204,7 +204,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.QUIET: ReasonAdvice(
         Reason.QUIET,
         N_("Gone quiet"),
-        (N_("quiet for {days} day"), N_("quiet for {days} days")),
+        NP_("quiet for {days} day", "quiet for {days} days"),
         N_(
             "When did you last hear from the buyer, and what will you send them this week "
             "to restart the conversation?"
@@ -213,7 +213,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.OVERDUE: ReasonAdvice(
         Reason.OVERDUE,
         N_("Next step overdue"),
-        (N_("overdue by {days} day"), N_("overdue by {days} days")),
+        NP_("overdue by {days} day", "overdue by {days} days"),
         N_(
             "Did the agreed next step happen, and if not, what new date has the buyer committed to?"
         ),

@@ -14,6 +14,7 @@ import pytest
 
 from coaching.debrief import DebriefInput
 from coaching.gaps import Gap, LatestAnswers
+from coaching.i18n import current_language, use_language
 from coaching.metrics import WeekFigures, qualification, stall_causes
 from coaching.nudges import TeamCallStats
 from coaching.prompts import load_prompts, pick_prompts
@@ -141,7 +142,7 @@ def _home() -> str:
 
 
 def _nudge() -> str:
-    prompts = pick_prompts(load_prompts("en"), "authority", set(), 3, seed=7)
+    prompts = pick_prompts(load_prompts(current_language()), "authority", set(), 3, seed=7)
     message = nudge("East", "authority", TeamCallStats(4, 4, 1, 4), prompts)
     return rendered_text(message.blocks, message.text)
 
@@ -160,10 +161,11 @@ SCENARIOS: dict[str, Callable[[], str]] = {
 }
 
 
-@pytest.mark.parametrize("language", ["en"])
+@pytest.mark.parametrize("language", ["en", "ar"])
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_rendered_text_matches_the_reviewed_file(language: str, name: str) -> None:
-    text = SCENARIOS[name]()
+    with use_language(language):
+        text = SCENARIOS[name]()
     path = GOLDEN / language / f"{name}.txt"
     if os.environ.get("DEALCOACH_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
