@@ -205,7 +205,8 @@ def message_format(framework: Framework | None = None) -> str:
     language = current_language()
     header = HEADER_WORDS[1] if language == "ar" else HEADER_WORDS[0]
     yes, no = _word(YES_WORDS), _word(NO_WORDS)
-    lines = [f"{header} {_('Acme Corp')}"]
+    sample_deal = _("Acme Corp")  # a value in the message's syntax, not part of a sentence
+    lines = [f"{header} {sample_deal}"]
     for index, criterion in enumerate(framework.criteria):
         keyword = _word(dict(criterion.keywords))
         lines.append(f"{keyword}: {no if index % 2 else yes}")
