@@ -243,10 +243,12 @@ class _Rules:
         self.overdue_days = thresholds.overdue_days
         self._quiet: dict[int, Stall] = {}
         self._overdue: dict[int, Stall] = {}
-        # (reason, key, min_debriefs, grace_days, stalls made so far) per gating criterion.
-        self._gates: tuple[tuple[str, str, int, int, dict[int, Stall]], ...] = tuple(
+        # (reason, where the answer is, key, min_debriefs, grace_days, stalls made so far) per
+        # gating criterion; where: 0 the timeline column, 1 the authority column, 2 `criteria`.
+        self._gates: tuple[tuple[str, int, str, int, int, dict[int, Stall]], ...] = tuple(
             (
                 _reason(c.key),
+                0 if c.key == TIMELINE else 1 if c.key == AUTHORITY else 2,
                 c.key,
                 thresholds.min_debriefs if c.min_debriefs is None else c.min_debriefs,
                 thresholds.grace_days if c.grace_days is None else c.grace_days,
@@ -265,16 +267,19 @@ class _Rules:
         if snoozed_until is not None and snoozed_until.toordinal() > today:
             return ()
         stalls: list[Stall] = []
-        since_first = today - deal.first_call.toordinal()
-        count = deal.debrief_count
-        for reason, key, min_debriefs, grace_days, made in self._gates:
-            if key == TIMELINE:
+        since_first: int | None = None  # worked out for the first criterion answered no
+        for reason, where, key, min_debriefs, grace_days, made in self._gates:
+            if where == 0:
                 said = deal.timeline_qualified
-            elif key == AUTHORITY:
+            elif where == 1:
                 said = deal.authority_reached
             else:
                 said = deal.criteria.get(key)
-            if said is False and (count >= min_debriefs or since_first >= grace_days):
+            if said is not False:
+                continue
+            if since_first is None:
+                since_first = today - deal.first_call.toordinal()
+            if deal.debrief_count >= min_debriefs or since_first >= grace_days:
                 stall = made.get(since_first)
                 if stall is None:
                     stall = made[since_first] = Stall(reason, since_first)
