@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,8 +42,10 @@ DOMAIN = "dealcoach"
 SOURCE_LANGUAGE = "en"
 # Languages that read right to left; their messages isolate embedded names.
 RTL_LANGUAGES = frozenset({"ar"})
-# U+2068 FIRST STRONG ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE.
-FSI, PDI = "\u2068", "\u2069"
+# U+2068 FIRST STRONG ISOLATE, U+2067 RIGHT-TO-LEFT ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE.
+FSI, RLI, PDI = "\u2068", "\u2067", "\u2069"
+# Letters of the right-to-left scripts (Hebrew, Arabic and their presentation forms).
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -162,9 +165,14 @@ def is_rtl() -> bool:
 
 
 def isolate(text: str) -> str:
-    """Text embedded in a sentence (a deal's or a team's name, a rep's words), laid out on its
-    own when the sentence reads right to left; unchanged otherwise."""
-    return f"{FSI}{text}{PDI}" if text and is_rtl() else text
+    """Text embedded in a sentence (a deal's or a team's name, a rep's words, a date), laid
+    out on its own when the sentence reads right to left; unchanged otherwise. Text with any
+    right-to-left letter in it reads right to left ("Demo للمدير المالي." as its Arabic-speaking
+    author typed it), any other by its first letter ("Acme (EMEA)" left to right; a date or a
+    figure, which has none, left to right too)."""
+    if not text or not is_rtl():
+        return text
+    return f"{RLI if _RTL_LETTER.search(text) else FSI}{text}{PDI}"
 
 
 def join(items: Sequence[str], *, either: bool = False) -> str:

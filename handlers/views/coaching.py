@@ -32,7 +32,7 @@ from coaching.prompts import Prompt
 from handlers.views import criteria as words
 from handlers.views.deal_actions import DEBRIEF_DEAL_ACTION
 from handlers.views.debrief_messages import Rendered
-from handlers.views.text import clip, escape, mention
+from handlers.views.text import clip, day, escape, mention
 
 PAUSE_WEEK_ACTION = "reminders_pause_week"
 SCHEDULE_ACTION = "coaching_schedule"
@@ -133,7 +133,7 @@ def reminders(steps: list[DueStep]) -> Rendered:
         line = _("*{deal}*: {step} (due {due})").format(
             deal=isolate(escape(step.deal)),
             step=isolate(escape(step.next_step)) if step.next_step else _("next step"),
-            due=step.due.isoformat(),
+            due=day(step.due),
         )
         if index < MAX_REMINDER_BUTTONS:
             blocks.append(
@@ -165,7 +165,7 @@ def paused(until: date) -> str:
     return _(
         ":palm_tree: Reminders paused until {until} (inclusive). `/debrief resume` turns them "
         "back on."
-    ).format(until=until.isoformat())
+    ).format(until=day(until))
 
 
 def resumed() -> str:

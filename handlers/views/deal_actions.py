@@ -23,7 +23,7 @@ from coaching.frameworks import Framework, default_framework
 from coaching.i18n import _, isolate
 from handlers.views import criteria as words
 from handlers.views.debrief_messages import Rendered
-from handlers.views.text import escape, mention
+from handlers.views.text import day, escape, mention
 
 DEBRIEF_DEAL_ACTION = "debrief_deal"
 POST_MORTEM_OPEN_ACTION = "post_mortem_open"
@@ -41,7 +41,7 @@ def _deal(name: str) -> str:
 def snoozed(deal: str, until: date) -> Rendered:
     return _section(
         _(":zzz: *{deal}* is snoozed until {until}: it stays out of digests until then.").format(
-            deal=_deal(deal), until=until.isoformat()
+            deal=_deal(deal), until=day(until)
         )
     )
 

@@ -18,7 +18,7 @@ from coaching.i18n import _, current_language, isolate, join, ngettext
 from coaching.message_words import FIELD_WORDS, HEADER_WORDS, NO_WORDS, YES_WORDS
 from handlers.views import criteria as words
 from handlers.views.kit import Json, actions, button, context, section
-from handlers.views.text import escape_clipped
+from handlers.views.text import day, escape_clipped
 
 EDIT_ACTION = "debrief_edit"
 # Labels of the built-in fields (and the default framework's criteria, whose words the
@@ -59,7 +59,7 @@ def field_label(field: str, framework: Framework | None = None) -> str:
 
 
 def _date(value: date | None) -> str:
-    return value.isoformat() if value else _("none")
+    return day(value) if value else _("none")
 
 
 def field_error_text(error: FieldError) -> str:
@@ -104,7 +104,7 @@ def recorded_blocks(
     summary = "\n".join(
         [
             _("*Deal:* {deal}").format(deal=isolate(escape_clipped(deal, SHOWN_DEAL))),
-            _("*Call date:* {date}").format(date=entry.call_date.isoformat()),
+            _("*Call date:* {date}").format(date=day(entry.call_date)),
             *(
                 _("*{label}:* {answer}").format(
                     label=words.answered(c), answer=_yes_no(answer(entry, c.key))

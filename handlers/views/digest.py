@@ -230,7 +230,7 @@ def weekly_digest(
     framework = framework or default_framework()
     total_open = sum(t.open_deals for t in teams)
     everything = [s for t in teams for s in t.stalled]
-    title = _("Weekly deal review, {week}").format(week=week)
+    title = _("Weekly deal review, {week}").format(week=isolate(week))
     summary = summary_line(total_open, everything, framework)
     blocks: list[Block] = [
         HeaderBlock(text=clip(title, 150)),

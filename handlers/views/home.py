@@ -35,7 +35,7 @@ from coaching.metrics import (
 from coaching.stalls import DealSnapshot, StalledDeal, reason_order
 from handlers.views import criteria as words
 from handlers.views.digest import reason_words
-from handlers.views.text import clip, escape, escape_clipped, mention
+from handlers.views.text import clip, day, escape, escape_clipped, mention
 from storage.debriefs import OpenDeal
 
 HOME_DEBRIEF_ACTION = "home_debrief"
@@ -124,13 +124,11 @@ def _deal_block(deal: OpenDeal, framework: Framework) -> SectionBlock:
     gaps = gaps_of(deal.answers, framework)
     gap_text = join([words.gap_label(framework, gap) for gap in gaps]) if gaps else _("no gaps")
     lines = [
-        f"*{isolate(escape(deal.name))}*",
-        _("Last call {date}; gaps: {gaps}").format(date=deal.last_call.isoformat(), gaps=gap_text),
+        _("*{deal}*").format(deal=isolate(escape(deal.name))),
+        _("Last call {date}; gaps: {gaps}").format(date=day(deal.last_call), gaps=gap_text),
     ]
     if deal.answers.next_step:
-        due = (
-            deal.answers.next_step_date.isoformat() if deal.answers.next_step_date else _("no date")
-        )
+        due = day(deal.answers.next_step_date) if deal.answers.next_step_date else _("no date")
         lines.append(
             _("Next step: {step} ({due})").format(
                 step=isolate(escape(deal.answers.next_step)), due=due
@@ -188,9 +186,10 @@ def _board(board: ManagerBoard, framework: Framework) -> list[Block]:
     blocks.append(_section(_("*Each rep's effectiveness*")))
     for start in range(0, len(board.reps), REPS_PER_SECTION):
         chunk = board.reps[start : start + REPS_PER_SECTION]
-        blocks.append(
-            _section("\n".join(f"{mention(r.rep)} · {_week_line(r.weeks)}" for r in chunk))
-        )
+        lines = [
+            _("{rep} · {week}").format(rep=mention(r.rep), week=_week_line(r.weeks)) for r in chunk
+        ]
+        blocks.append(_section("\n".join(lines)))
     blocks.append(_section(_causes(board.causes, board.cadence, framework)))
     definitions = [
         _(DEFINITIONS["effective"]).format(moves=words.what_moves_a_deal(framework)),
@@ -203,7 +202,7 @@ def _board(board: ManagerBoard, framework: Framework) -> list[Block]:
 def _team_deal_line(deal: DealSnapshot) -> str:
     """One open deal in a line: the deal, its rep, its last call, its next step."""
     if deal.next_step:
-        due = deal.next_step_date.isoformat() if deal.next_step_date else _("no date")
+        due = day(deal.next_step_date) if deal.next_step_date else _("no date")
         step = _("next step: {step} ({due})").format(
             step=isolate(escape_clipped(deal.next_step, 100)), due=due
         )
@@ -212,7 +211,7 @@ def _team_deal_line(deal: DealSnapshot) -> str:
     return _("• *{deal}* · {rep} · last call {date} · {step}").format(
         deal=isolate(escape_clipped(deal.name, 100)),
         rep=mention(deal.rep_user_id),
-        date=deal.last_call.isoformat(),
+        date=day(deal.last_call),
         step=step,
     )
 

@@ -3,6 +3,8 @@ sentence around it reads right to left."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from coaching.i18n import isolate
 
 
@@ -38,3 +40,10 @@ def mention(user_id: str) -> str:
     """A person, as Slack shows them (their name), laid out on its own in a right-to-left
     sentence (coaching.i18n.isolate)."""
     return isolate(f"<@{user_id}>")
+
+
+def day(value: date) -> str:
+    """A date as YYYY-MM-DD. In a right-to-left sentence its digits would count as Arabic
+    numbers and its parts come out in the wrong order (29-11-2026): isolated, it reads as
+    written."""
+    return isolate(value.isoformat())

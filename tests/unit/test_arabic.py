@@ -250,3 +250,18 @@ def test_no_english_line_of_the_arabic_golden_files_is_left_untranslated(name: s
         words = re.findall(r"[A-Za-z]{4,}", re.sub(r"<[^>]*>|\[[a-z_: ]+\]|⟨[A-Z]+⟩", "", line))
         if words and not re.search("[\u0600-\u06ff]", line):
             assert any(d in line for d in data) or line.startswith(("notification", "title")), line
+
+
+def test_arabic_lines_that_start_with_a_name_start_with_a_right_to_left_mark() -> None:
+    """A line that begins with a deal's or a person's name would be laid out left to right
+    when the name is in Latin letters (Slack lays out each line by its first letter, and does
+    not skip isolates when it aligns it): the Arabic begins with U+200F instead."""
+    starts = ("{deal}", "*{deal}", "• *{deal}", "{rep}", "{manager}")
+    checked = 0
+    for msgid, message in _entries():
+        if isinstance(msgid, str) and msgid.startswith(starts):
+            assert message is not None and isinstance(message.string, str)
+            first = message.string[0]
+            assert first == "\u200f" or re.match("[\u0600-\u06ff]", first), msgid
+            checked += 1
+    assert checked >= 6
