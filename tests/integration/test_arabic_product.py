@@ -44,7 +44,7 @@ def test_an_arabic_post_call_message_is_stored_as_typed_and_answered_in_arabic(
     reply = running_app.fake.wait_for("chat.postMessage")[0]
     text = text_of(reply)
     assert "سجّلت ملخصًا لصفقة" in text and "لم يتم الوصول إلى صاحب القرار" in text
-    assert "\u2068شركة الأفق &amp; Co\u2069" in text  # the name isolated, escaped for Slack
+    assert "\u2067شركة الأفق &amp; Co\u2069" in text  # isolated right to left, escaped
     assert "صحّحه" in text and "Recorded" not in text
     [info] = running_app.fake.calls_to("users.info")
     assert str(info.params.get("include_locale")).lower() in ("1", "true")
