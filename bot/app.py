@@ -3,8 +3,11 @@ come together."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -17,6 +20,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.logs import log_request
 from bot.settings import Settings
+from coaching.i18n import use_language
+from handlers.audience import actor_language
 from handlers.clients import Clients, Installed, OneWorkspace
 from handlers.deps import Deps
 from handlers.registry import register_all
@@ -88,24 +93,40 @@ class _ExpectedTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class ContextExecutor(ThreadPoolExecutor):
+    """Runs each listener in a copy of the context it was handed over from, so what a request
+    set there (the language its actor reads, coaching.i18n) reaches the listener's thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
 class LoggedApp(App):
-    """Bolt's App, logging one line per request with the time its answer took.
+    """Bolt's App, logging one line per request with the time its answer took, and speaking
+    the language of whoever sent it.
 
     `dispatch` is where HTTP mode and Socket Mode both hand Bolt a request, and it returns
     once the listener has acknowledged (Bolt waits for `ack()`), so the time around it is the
     acknowledgement time. A Bolt middleware cannot measure that: its `next()` only marks the
-    chain to go on and returns before any listener runs.
+    chain to go on and returns before any listener runs. For the same reason the request's
+    language is set here: a listener started from `dispatch` inherits it. It is looked up only
+    when the listener first translates a sentence (handlers/audience.py).
     """
+
+    def __init__(self, *, deps: Deps, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deps = deps
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
         status = 500
+        body = req.body if isinstance(req.body, dict) else {}
         try:
-            response = super().dispatch(req)
+            with use_language(actor_language(self.deps, body)):
+                response = super().dispatch(req)
             status = response.status
             return response
         finally:
-            body = req.body if isinstance(req.body, dict) else {}
             log_request(body, status, time.perf_counter() - started)
 
 
@@ -117,6 +138,15 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool) -> App:
     if not any(isinstance(f, _ExpectedTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_ExpectedTokenNotice())
     signing_secret = None if socket_mode else settings.require_signing_secret()
+    # deps and the context-copying executor carry each person's language into the listener.
+    common: dict[str, Any] = {
+        "deps": deps,
+        "listener_executor": ContextExecutor(max_workers=5),
+        "signing_secret": signing_secret,
+        "request_verification_enabled": not socket_mode,
+        "process_before_response": False,
+        "logger": bolt_log,
+    }
     if settings.oauth:
         from bot.oauth import oauth_parts
         from handlers import install
@@ -126,24 +156,15 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool) -> App:
         parts = oauth_parts(settings, deps.db, client)
         app = LoggedApp(
             client=client,
-            signing_secret=signing_secret,
-            request_verification_enabled=not socket_mode,
-            process_before_response=False,
-            logger=bolt_log,
             oauth_flow=parts.flow,
-            authorize=parts.authorize,  # type: ignore[arg-type]  # Bolt takes an Authorize
+            authorize=parts.authorize,
             installation_store_bot_only=True,
             user_facing_authorize_error_message=not_installed(),
+            **common,
         )
         install.register(app, deps)
     else:
-        app = LoggedApp(
-            client=web_client(settings, patient=False),
-            signing_secret=signing_secret,
-            request_verification_enabled=not socket_mode,
-            process_before_response=False,
-            logger=bolt_log,
-        )
+        app = LoggedApp(client=web_client(settings, patient=False), **common)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
         "settings",
         help="workspace settings",
         description="Per-workspace settings: stall thresholds, the digest's day and hour, "
-        "working hours, the daily message cap, and whether guests may use the bot.",
+        "working hours, the daily message cap, whether guests may use the bot, the "
+        "qualification framework and the language.",
     )
     config_commands = config.add_subparsers(
         dest="settings_command", required=True, metavar="ACTION", parser_class=_Parser

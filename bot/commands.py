@@ -154,11 +154,16 @@ def cmd_export_debriefs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _write_rows(db: Database, out: TextIO, for_spreadsheets: bool) -> int:
-    from bot.export import write_csv
-    from storage.debriefs import iter_export_rows
+    from bot.export import criterion_columns, write_csv
+    from storage.debriefs import answered_criteria, iter_export_rows
+    from storage.workspace_settings import values_of
 
     with db.session() as session:
-        return write_csv(iter_export_rows(session), out, for_spreadsheets=for_spreadsheets)
+        chosen = sorted(set(values_of(session, "framework").values()))
+        criteria = criterion_columns(chosen, answered_criteria(session))
+        return write_csv(
+            iter_export_rows(session), out, criteria, for_spreadsheets=for_spreadsheets
+        )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -305,27 +310,51 @@ def cmd_team_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _setting_value(key: str, value: str) -> str:
+    """The value to store: a framework file's path made absolute (every process, whatever its
+    working directory, finds the same file); any other value as given, stripped."""
+    value = value.strip()
+    if key == "framework":
+        from coaching.frameworks import is_shipped
+
+        if not is_shipped(value) and Path(value).suffix.lower() in (".yaml", ".yml", ".json"):
+            value = str(Path(value).expanduser().resolve())
+        if len(value) > MAX_SETTING_VALUE:
+            raise CommandError(
+                f"framework: the path is {len(value)} characters, the most that can be stored "
+                f"is {MAX_SETTING_VALUE}: move the file somewhere shorter",
+                EXIT_CONFIG,
+            )
+    return value
+
+
 def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
     from coaching.access import guests_allowed
+    from coaching.frameworks import framework_setting
+    from coaching.i18n import language_setting
     from coaching.schedule import DigestSchedule, daily_cap, workspace_zone
     from coaching.stalls import StallThresholds
     from storage.workspace_settings import read_settings, write_setting
 
+    value = _setting_value(args.key, args.value)
     db = _database(settings, migrated=True)
     team_id = _workspace(args, settings)
     with db.session() as session:
         values = read_settings(session, team_id)
-        values[args.key] = args.value
+        values[args.key] = value
         try:
             StallThresholds.from_mapping(values)
             DigestSchedule.from_mapping(values)
             daily_cap(values)
             guests_allowed(values)
             workspace_zone(values, settings.zone)
+            if args.key == "framework":  # only the one being set: an old one may have moved
+                framework_setting(values)
+            language_setting(values)
         except ValueError as error:
             raise CommandError(str(error), EXIT_CONFIG) from None
-        write_setting(session, team_id, args.key, args.value.strip())
-    print(f"{args.key} = {args.value.strip()}")
+        write_setting(session, team_id, args.key, value)
+    print(f"{args.key} = {value}")
     return 0
 
 
@@ -355,8 +384,11 @@ SETTING_DEFAULTS = {
     "daily_message_cap": "3",
     "allow_guests": "no",
     "timezone": "",  # the workspace's zone; the default is TIMEZONE
+    "framework": "default",
+    "language": "en",
 }
 SETTING_KEYS = tuple(SETTING_DEFAULTS)
+MAX_SETTING_VALUE = 200  # workspace_settings.value
 
 
 def parse_as_of(raw: str) -> datetime:

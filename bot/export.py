@@ -1,4 +1,10 @@
-"""`export debriefs`: every debrief as CSV, streamed row by row in constant memory."""
+"""`export debriefs`: every debrief as CSV, streamed row by row in constant memory.
+
+After the contract's columns and the others every export has come one column per criterion of
+a qualification framework other than timeline and authority (which have their contract
+columns): those of the frameworks the workspaces use, in their order, then any other criterion
+a debrief has an answer to (a framework a workspace used before). An export of workspaces on
+the default framework has exactly the columns it always had."""
 
 from __future__ import annotations
 
@@ -6,12 +12,14 @@ import csv
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
+from coaching.answers import LEGACY_KEYS
+from coaching.frameworks import FrameworkError, load_framework
 from storage.debriefs import ExportRow
 
 # The contract fixes the first eleven columns and their order; the others follow.
@@ -43,7 +51,22 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def _row(row: ExportRow) -> list[str]:
+def criterion_columns(frameworks: Iterable[str], answered: Iterable[str]) -> list[str]:
+    """The criteria columns after the fixed ones: the chosen frameworks' criteria in their order
+    (a framework that no longer loads is skipped), then every other answered criterion, sorted.
+    """
+    columns: list[str] = []
+    for choice in frameworks:
+        try:
+            keys = load_framework(choice).keys
+        except FrameworkError:
+            continue
+        columns += [key for key in keys if key not in LEGACY_KEYS and key not in columns]
+    columns += sorted(key for key in set(answered) - set(columns) if key not in LEGACY_KEYS)
+    return columns
+
+
+def _row(row: ExportRow, criteria: Sequence[str]) -> list[str]:
     return [
         row.deal,
         row.rep,
@@ -61,6 +84,7 @@ def _row(row: ExportRow) -> list[str]:
         row.team_id,
         str(row.debrief_id),
         _iso(row.updated_at),
+        *(_yes_no(row.answers.get(key)) for key in criteria),
     ]
 
 
@@ -75,15 +99,22 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def write_csv(rows: Iterable[ExportRow], out: TextIO, *, for_spreadsheets: bool = False) -> int:
-    """Write the header and every row; returns the number of debriefs written.
+def write_csv(
+    rows: Iterable[ExportRow],
+    out: TextIO,
+    criteria: Sequence[str] = (),
+    *,
+    for_spreadsheets: bool = False,
+) -> int:
+    """Write the header and every row, with a column for each of `criteria` after the fixed
+    ones; returns the number of debriefs written.
 
     Cells are exactly as typed, unless `for_spreadsheets`: then spreadsheet_safe() each."""
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow([*COLUMNS, *criteria])
     count = 0
     for row in rows:
-        cells = _row(row)
+        cells = _row(row, criteria)
         writer.writerow([spreadsheet_safe(c) for c in cells] if for_spreadsheets else cells)
         count += 1
     return count

@@ -6,8 +6,11 @@ input whether they typed it into a form or a message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from coaching.answers import NO_ANSWERS
 
 # Limits on what a rep can type. Deal names must fit Slack's option value (150 characters)
 # with a prefix; long texts must fit one section block (3000 characters) when shown back.
@@ -42,6 +45,8 @@ class DebriefInput:
     improve: str | None = None
     notes: str | None = None
     coaching_requested: bool = False
+    # Answers to the criteria other than timeline and authority, by key (coaching.answers).
+    criteria: Mapping[str, bool] = NO_ANSWERS
 
 
 @dataclass(frozen=True)

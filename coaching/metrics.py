@@ -12,19 +12,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
+from coaching.answers import NO_COUNTS, HasAnswers, answer
+from coaching.frameworks import Framework, default_framework
 from coaching.gaps import N_
 from coaching.schedule import iso_week_label
 from coaching.stalls import DealSnapshot, Reason, StalledDeal, StallThresholds, find_stalled
 
+# "{moves}" is what moves a deal in the workspace's framework, as the views word it.
 DEFINITIONS = {
     "calls": N_("Calls: debriefed sales calls, by the date the call took place."),
-    "effective": N_(
-        "Effective calls: calls that qualified the buying timeline, reached the decision "
-        "authority, or set a dated next step."
-    ),
+    "effective": N_("Effective calls: a call counts as effective when it {moves}."),
     "qualified": N_(
-        "Qualified: the share of open deals whose latest debrief says the timeline is "
-        "qualified (or the decision authority reached)."
+        "Qualified: the share of open deals whose latest debrief answers yes to that question."
     ),
     "cadence": N_("Cadence: the median number of days between two debriefs of the same deal."),
     "slipped": N_(
@@ -37,7 +36,17 @@ DEFINITIONS = {
 def is_effective(
     timeline_qualified: bool | None, authority_reached: bool | None, next_step_date: date | None
 ) -> bool:
+    """The default framework's effective call."""
     return timeline_qualified is True or authority_reached is True or next_step_date is not None
+
+
+def is_effective_call(
+    answers: HasAnswers, next_step_date: date | None, framework: Framework | None = None
+) -> bool:
+    """A call moved its deal when it answered yes to a criterion of the framework or set a
+    dated next step (storage.metrics counts the same in SQL)."""
+    framework = framework or default_framework()
+    return next_step_date is not None or any(answer(answers, key) is True for key in framework.keys)
 
 
 @dataclass(frozen=True)
@@ -83,21 +92,27 @@ class Qualification:
     open_deals: int
     timeline_qualified: int
     authority_reached: int
+    answered: Mapping[str, int] = NO_COUNTS  # open deals answered yes, per criterion key
 
 
-def qualification(snapshots: Iterable[DealSnapshot]) -> Qualification:
+def qualification(
+    snapshots: Iterable[DealSnapshot], framework: Framework | None = None
+) -> Qualification:
+    framework = framework or default_framework()
     deals = [s for s in snapshots if s.status == "open"]
     return Qualification(
         len(deals),
         sum(1 for s in deals if s.timeline_qualified is True),
         sum(1 for s in deals if s.authority_reached is True),
+        {key: sum(1 for s in deals if answer(s, key) is True) for key in framework.keys},
     )
 
 
 @dataclass(frozen=True)
 class StallCauses:
-    """How often the deals that slipped lacked a qualified timeline or decision authority,
-    against the deals that kept moving: the team's own evidence for what stalls its deals."""
+    """How often the deals that slipped lacked a yes to a gating criterion (a qualified
+    timeline, the decision authority), against the deals that kept moving: the team's own
+    evidence for what stalls its deals."""
 
     slipped: int
     slipped_lacking: int
@@ -125,8 +140,10 @@ class StallCauses:
         return slipped / moving
 
 
-def lacks_qualification(deal: DealSnapshot) -> bool:
-    return deal.timeline_qualified is not True or deal.authority_reached is not True
+def lacks_qualification(deal: DealSnapshot, framework: Framework | None = None) -> bool:
+    """A gating criterion of the framework is not answered yes."""
+    gating = (framework or default_framework()).gating
+    return any(answer(deal, c.key) is not True for c in gating)
 
 
 def stall_causes(
@@ -134,20 +151,21 @@ def stall_causes(
     today: date,
     thresholds: StallThresholds,
     stalled: Iterable[StalledDeal] | None = None,
+    framework: Framework | None = None,
 ) -> StallCauses:
     """Lost deals, and open ones gone quiet or overdue, have slipped; open deals that did
     neither, and won deals, kept moving. A deal's answers are those of its latest debrief,
     which for a closed deal are the answers it was closed with."""
     deals = list(snapshots)
     if stalled is None:  # the caller may already have the verdicts for these deals
-        stalled = find_stalled(deals, today, thresholds)
+        stalled = find_stalled(deals, today, thresholds, framework)
     stuck = {
         item.deal.deal_id for item in stalled if {Reason.QUIET, Reason.OVERDUE} & set(item.reasons)
     }
     slipped = slipped_lacking = moving = moving_lacking = 0
     for deal in deals:
         went_wrong = deal.status == "lost" or (deal.status == "open" and deal.deal_id in stuck)
-        lacking = lacks_qualification(deal)
+        lacking = lacks_qualification(deal, framework)
         if went_wrong:
             slipped += 1
             slipped_lacking += lacking

@@ -2,9 +2,9 @@
 
 A rep improves by practising one concrete thing at a time, so the coach picks a few prompts for
 the gap a deal has and avoids any the rep has already seen. The prompts are data, not code:
-every language is one file, `prompts/<language>.json` (`en.json` today, `ar.json` and others
-later), written and reviewed by people who coach, without touching this module. A language with
-no file of its own falls back to English.
+every language is one file, `prompts/<language>.json` (`en.json` and `ar.json` today, the same
+ids in each), written and reviewed by people who coach, without touching this module. A language
+with no file of its own falls back to English.
 
 The files are validated when they load, so a typo in a translation fails at start with the file
 and the problem named, instead of sending a rep a broken prompt weeks later. Prompt ids are

@@ -1,9 +1,12 @@
 """The rules that flag a stuck deal, so a manager knows which deals to ask a rep about this week.
 
-A deal stalls in four ways: its buying timeline is still not qualified, its decision authority is
-still not reached, it has gone quiet, or its agreed next step is overdue. The first two lead
-every list, because deals that never qualified timeline or authority are the ones that miss
-their close; the other two only say the deal has stopped moving.
+A deal stalls when the latest debrief answers "no" to a criterion of the workspace's framework
+that gates (Deal Coach's own framework: the buying timeline is not qualified, the decision
+authority not reached), when it has gone quiet, or when its agreed next step is overdue. The
+criteria lead every list, because deals that never qualified are the ones that miss their
+close; the other two only say the deal has stopped moving. A criterion's stall waits for the
+same grace as today's timeline: the deal has `min_debriefs` debriefs or its first call is
+`grace_days` old (the criterion's own thresholds when its framework sets them).
 
 `today` is passed in (the caller works it out in the workspace's time zone), so the same
 snapshot gives the same verdict in a test, a digest and a slash command. `find_stalled` runs over
@@ -17,17 +20,23 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from coaching.gaps import N_
+from coaching.answers import AUTHORITY, NO_ANSWERS, TIMELINE
+from coaching.frameworks import Framework, default_framework
+from coaching.gaps import N_, NP_
 
 
 class Reason(StrEnum):
+    """The default framework's reasons and the two every framework has; any other
+    criterion's reason is its key."""
+
     TIMELINE = "timeline"
     AUTHORITY = "authority"
     QUIET = "quiet"
     OVERDUE = "overdue"
 
 
-# Timeline and authority gaps always lead: they predict a missed close, the others only a pause.
+# The default framework's order. Criteria always lead: they predict a missed close, the others
+# only a pause (`reason_order` gives any framework's).
 REASON_ORDER: tuple[Reason, ...] = (
     Reason.TIMELINE,
     Reason.AUTHORITY,
@@ -110,17 +119,19 @@ class DealSnapshot:
     authority_reached: bool | None
     next_step: str | None
     next_step_date: date | None
+    criteria: Mapping[str, bool] = NO_ANSWERS  # the latest debrief's other answers, by key
 
 
 @dataclass(frozen=True, slots=True)
 class Stall:
     """One reason a deal is stuck, and how long it has been.
 
-    `days` is days since the first call for TIMELINE and AUTHORITY, days since the latest call
-    for QUIET, and days past the next step's date for OVERDUE.
+    `reason` is a criterion's key (a Reason for timeline and authority), QUIET or OVERDUE.
+    `days` is days since the first call for a criterion, days since the latest call for
+    QUIET, and days past the next step's date for OVERDUE.
     """
 
-    reason: Reason
+    reason: str
     days: int
 
 
@@ -131,16 +142,31 @@ class StalledDeal:
     days_since_last_call: int
 
     @property
-    def reasons(self) -> tuple[Reason, ...]:
+    def reasons(self) -> tuple[str, ...]:
         return tuple(stall.reason for stall in self.stalls)
 
     @property
     def lacks_qualification(self) -> bool:
-        """Timeline or authority is missing: these deals come first in every list."""
-        return any(
-            stall.reason is Reason.TIMELINE or stall.reason is Reason.AUTHORITY
-            for stall in self.stalls
-        )
+        """A gating criterion is answered no: these deals come first in every list."""
+        return any(is_criterion(stall.reason) for stall in self.stalls)
+
+
+def is_criterion(reason: str) -> bool:
+    """True for a criterion's reason, False for QUIET and OVERDUE."""
+    return reason != Reason.QUIET and reason != Reason.OVERDUE
+
+
+def reason_order(framework: Framework | None = None) -> tuple[str, ...]:
+    """The framework's gating criteria in its order, then QUIET and OVERDUE."""
+    if framework is None:
+        return REASON_ORDER
+    keys = [_reason(c.key) for c in framework.gating]
+    return (*keys, Reason.QUIET, Reason.OVERDUE)
+
+
+def _reason(key: str) -> str:
+    """The default framework's keys as their Reason, so `is Reason.TIMELINE` holds."""
+    return Reason.TIMELINE if key == TIMELINE else Reason.AUTHORITY if key == AUTHORITY else key
 
 
 @dataclass(frozen=True)
@@ -151,11 +177,16 @@ class ReasonAdvice:
     question: str  # catalog msgid: one question for the manager to ask the rep
 
 
+# How long a criterion has been unanswered, for any framework's criterion.
+CRITERION_DETAIL = NP_("first call {days} day ago", "first call {days} days ago")
+
+# QUIET and OVERDUE in every framework; TIMELINE and AUTHORITY are the default framework's
+# words (frameworks/default.yaml), kept here so the message catalog has them too.
 ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.TIMELINE: ReasonAdvice(
         Reason.TIMELINE,
         N_("Buying timeline not qualified"),
-        (N_("first call {days} day ago"), N_("first call {days} days ago")),
+        CRITERION_DETAIL,
         N_(
             "What date or event on the buyer's side forces a decision, and when will you "
             "ask them about it?"
@@ -164,7 +195,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.AUTHORITY: ReasonAdvice(
         Reason.AUTHORITY,
         N_("Decision authority not reached"),
-        (N_("first call {days} day ago"), N_("first call {days} days ago")),
+        CRITERION_DETAIL,
         N_(
             "Who signs off on this purchase, and what is your plan to meet them before "
             "the next call?"
@@ -173,7 +204,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.QUIET: ReasonAdvice(
         Reason.QUIET,
         N_("Gone quiet"),
-        (N_("quiet for {days} day"), N_("quiet for {days} days")),
+        NP_("quiet for {days} day", "quiet for {days} days"),
         N_(
             "When did you last hear from the buyer, and what will you send them this week "
             "to restart the conversation?"
@@ -182,7 +213,7 @@ ADVICE: dict[Reason, ReasonAdvice] = {
     Reason.OVERDUE: ReasonAdvice(
         Reason.OVERDUE,
         N_("Next step overdue"),
-        (N_("overdue by {days} day"), N_("overdue by {days} days")),
+        NP_("overdue by {days} day", "overdue by {days} days"),
         N_(
             "Did the agreed next step happen, and if not, what new date has the buyer committed to?"
         ),
@@ -190,44 +221,45 @@ ADVICE: dict[Reason, ReasonAdvice] = {
 }
 
 
-_TIMELINE = Reason.TIMELINE
-_AUTHORITY = Reason.AUTHORITY
 _QUIET = Reason.QUIET
 _OVERDUE = Reason.OVERDUE
 
 
 class _Rules:
-    """The rules for one `today` and one set of thresholds, as plain ints over date ordinals.
+    """The rules for one `today`, one set of thresholds and one framework, as plain ints over
+    date ordinals.
 
     A Stall is frozen, so deals stalled for the same reason and days share one instance: over a
     whole workspace this saves most of the allocations (and the garbage collector's passes).
     """
 
-    __slots__ = (
-        "_authority",
-        "_overdue",
-        "_quiet",
-        "_timeline",
-        "grace_days",
-        "min_debriefs",
-        "overdue_days",
-        "quiet_days",
-        "today",
-    )
+    __slots__ = ("_gates", "_overdue", "_quiet", "overdue_days", "quiet_days", "today")
 
-    def __init__(self, today: date, thresholds: StallThresholds) -> None:
+    def __init__(
+        self, today: date, thresholds: StallThresholds, framework: Framework | None
+    ) -> None:
         self.today = today.toordinal()
-        self.min_debriefs = thresholds.min_debriefs
-        self.grace_days = thresholds.grace_days
         self.quiet_days = thresholds.quiet_days
         self.overdue_days = thresholds.overdue_days
-        self._timeline: dict[int, Stall] = {}
-        self._authority: dict[int, Stall] = {}
         self._quiet: dict[int, Stall] = {}
         self._overdue: dict[int, Stall] = {}
+        # (reason, where the answer is, key, min_debriefs, grace_days, stalls made so far) per
+        # gating criterion; where: 0 the timeline column, 1 the authority column, 2 `criteria`.
+        self._gates: tuple[tuple[str, int, str, int, int, dict[int, Stall]], ...] = tuple(
+            (
+                _reason(c.key),
+                0 if c.key == TIMELINE else 1 if c.key == AUTHORITY else 2,
+                c.key,
+                thresholds.min_debriefs if c.min_debriefs is None else c.min_debriefs,
+                thresholds.grace_days if c.grace_days is None else c.grace_days,
+                {},
+            )
+            for c in (framework or default_framework()).gating
+        )
 
     def stalls(self, deal: DealSnapshot) -> tuple[Stall, ...]:
-        """Why the deal is stuck, in REASON_ORDER; () when it is not open or is snoozed."""
+        """Why the deal is stuck, in the framework's reason order; () when it is not open or is
+        snoozed."""
         if deal.status != "open":
             return ()
         today = self.today
@@ -235,17 +267,23 @@ class _Rules:
         if snoozed_until is not None and snoozed_until.toordinal() > today:
             return ()
         stalls: list[Stall] = []
-        timeline_gap = deal.timeline_qualified is False
-        authority_gap = deal.authority_reached is False
-        if timeline_gap or authority_gap:
-            days = today - deal.first_call.toordinal()
-            if deal.debrief_count >= self.min_debriefs or days >= self.grace_days:
-                if timeline_gap:
-                    made = self._timeline
-                    stalls.append(made.get(days) or made.setdefault(days, Stall(_TIMELINE, days)))
-                if authority_gap:
-                    made = self._authority
-                    stalls.append(made.get(days) or made.setdefault(days, Stall(_AUTHORITY, days)))
+        since_first: int | None = None  # worked out for the first criterion answered no
+        for reason, where, key, min_debriefs, grace_days, made in self._gates:
+            if where == 0:
+                said = deal.timeline_qualified
+            elif where == 1:
+                said = deal.authority_reached
+            else:
+                said = deal.criteria.get(key)
+            if said is not False:
+                continue
+            if since_first is None:
+                since_first = today - deal.first_call.toordinal()
+            if deal.debrief_count >= min_debriefs or since_first >= grace_days:
+                stall = made.get(since_first)
+                if stall is None:
+                    stall = made[since_first] = Stall(reason, since_first)
+                stalls.append(stall)
         days = today - deal.last_call.toordinal()
         if days >= self.quiet_days:
             made = self._quiet
@@ -263,20 +301,24 @@ def stalls_of(
     deal: DealSnapshot,
     today: date,
     thresholds: StallThresholds = _DEFAULT_THRESHOLDS,
+    framework: Framework | None = None,
 ) -> tuple[Stall, ...]:
-    """Why the deal is stuck at `today`, in REASON_ORDER; () when it is not open or is snoozed
-    past today (a snooze that ends today flags the deal again)."""
-    return _Rules(today, thresholds).stalls(deal)
+    """Why the deal is stuck at `today`, in the framework's reason order (the default
+    framework's when none is given); () when it is not open or is snoozed past today (a snooze
+    that ends today flags the deal again)."""
+    return _Rules(today, thresholds, framework).stalls(deal)
 
 
 def find_stalled(
     deals: Iterable[DealSnapshot],
     today: date,
     thresholds: StallThresholds = _DEFAULT_THRESHOLDS,
+    framework: Framework | None = None,
 ) -> list[StalledDeal]:
-    """The stuck deals, most urgent first: deals lacking timeline or authority, then the longest
-    since their latest call, then by name (case-insensitively, then by id, so ties are stable)."""
-    rules = _Rules(today, thresholds)
+    """The stuck deals, most urgent first: deals with a gating criterion answered no, then the
+    longest since their latest call, then by name (case-insensitively, then by id, so ties are
+    stable)."""
+    rules = _Rules(today, thresholds, framework)
     check = rules.stalls
     today_ordinal = rules.today
     unqualified: list[StalledDeal] = []
@@ -286,9 +328,9 @@ def find_stalled(
         if not stalls:
             continue
         stalled = StalledDeal(deal, stalls, today_ordinal - deal.last_call.toordinal())
-        # TIMELINE and AUTHORITY lead REASON_ORDER, so the first stall tells.
+        # Criteria lead the reason order, so the first stall tells.
         first = stalls[0].reason
-        if first is _TIMELINE or first is _AUTHORITY:
+        if first is not _QUIET and first is not _OVERDUE:
             unqualified.append(stalled)
         else:
             qualified.append(stalled)

@@ -10,6 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from coaching.i18n import in_language
+from handlers.audience import fetch_language, read_workspace
 from handlers.deps import Deps
 from handlers.payloads import action_id_value, metadata_id, refuse
 from handlers.views import coaching as views
@@ -65,8 +67,17 @@ def register(app: App, deps: Deps) -> None:
                 return
             schedule_session(session, team_id, session_id, manager, starts_at)
         ack()
-        message = views.session_scheduled(item.deal_name, item.rep_user_id, manager, starts_at)
+        workspace = read_workspace(deps, team_id)
         for person in (item.rep_user_id, manager):
+            language = fetch_language(deps, client, team_id, person, workspace)
+            message = in_language(
+                language,
+                views.session_scheduled,
+                item.deal_name,
+                item.rep_user_id,
+                manager,
+                starts_at,
+            )
             client.chat_postMessage(channel=person, text=message.text, blocks=message.blocks)
 
     @app.action(views.PAUSE_WEEK_ACTION)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from coaching.gaps import gaps_of
+from coaching.i18n import in_language
+from handlers.audience import fetch_language, read_workspace
 from handlers.debrief_modal import open_modal
 from handlers.deps import Deps
 from handlers.payloads import action_id_value, metadata_id, refuse
@@ -72,10 +75,13 @@ def register(app: App, deps: Deps) -> None:
         if deal is None:
             return
         team_id, manager = body["team"]["id"], body["user"]["id"]
+        workspace = read_workspace(deps, team_id)
         with deps.db.session() as session:
             answers = latest_answers(session, team_id, deal.id)
-        gaps = gaps_of(answers) if answers else []
+        gaps = gaps_of(answers, workspace.framework) if answers else []
         today = deps.now().astimezone(deps.default_zone).date()
+        rep = deal.owner_user_id
+        language = fetch_language(deps, client, team_id, rep, workspace)
         outcome = deliver(
             deps.db,
             client,
@@ -84,7 +90,16 @@ def register(app: App, deps: Deps) -> None:
             kind="ask-update",
             recipient=deal.owner_user_id,
             channel=deal.owner_user_id,
-            render=lambda: views.update_request(deal.name, deal.id, manager, gaps),
+            render=partial(
+                in_language,
+                language,
+                views.update_request,
+                deal.name,
+                deal.id,
+                manager,
+                gaps,
+                workspace.framework,
+            ),
             now=deps.now(),
         )
         if outcome is Outcome.SKIPPED:
@@ -105,6 +120,9 @@ def register(app: App, deps: Deps) -> None:
             _reply(client, body, views.already_closed(deal.name))
             return
         _reply(client, body, views.closed(deal.name, outcome, deal.owner_user_id))
+        language = fetch_language(
+            deps, client, team_id, deal.owner_user_id, read_workspace(deps, team_id)
+        )
         deliver(
             deps.db,
             client,
@@ -113,7 +131,15 @@ def register(app: App, deps: Deps) -> None:
             kind="post-mortem-request",
             recipient=deal.owner_user_id,
             channel=deal.owner_user_id,
-            render=lambda: views.post_mortem_request(deal.name, deal.id, outcome, manager),
+            render=partial(
+                in_language,
+                language,
+                views.post_mortem_request,
+                deal.name,
+                deal.id,
+                outcome,
+                manager,
+            ),
             now=deps.now(),
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.context import BoltContext
@@ -22,10 +23,13 @@ from slack_sdk import WebClient
 
 from coaching.debrief import validate
 from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
+from coaching.frameworks import Framework
 from coaching.gaps import gaps_of
+from coaching.i18n import use_language
 from handlers.access import installing_team, may_use
+from handlers.audience import language_for, read_workspace
 from handlers.deps import Deps
-from handlers.timezones import fetch_zone
+from handlers.timezones import fetch_profile
 from handlers.views.debrief_messages import (
     Rendered,
     invalid_entry,
@@ -124,20 +128,38 @@ def handle_post_call_message(
         return
     if not may_use(deps, client, team_id, user_id):
         return  # a guest, or an outsider the payload did not show: nothing, not even a reply
+    workspace = read_workspace(deps, team_id)
+    zone, locale = fetch_profile(deps, client, team_id, user_id)
+    with use_language(language_for(locale, workspace.language)):
+        _record(deps, client, team_id, event, retried, workspace.framework, zone, shared)
+
+
+def _record(
+    deps: Deps,
+    client: WebClient,
+    team_id: str,
+    event: dict[str, Any],
+    retried: bool,
+    framework: Framework,
+    zone: ZoneInfo,
+    shared: bool,
+) -> None:
+    """Read, validate and store a post-call message, and answer in its thread (the rep alone
+    in a shared channel), in the language set by the caller (the poster's)."""
+    text, user_id = event.get("text") or "", str(event.get("user"))
     try:
-        parsed = parse_debrief_message(text)
+        parsed = parse_debrief_message(text, framework)
     except DebriefParseError as error:
         if not retried:  # the first delivery already answered
-            _refuse_once(deps, client, team_id, event, parse_failed(error), shared)
+            _refuse_once(deps, client, team_id, event, parse_failed(error, framework), shared)
         return
-    zone = fetch_zone(deps, client, team_id, user_id)
     posted_on = datetime.fromtimestamp(float(event["ts"]), UTC).astimezone(zone).date()
     today = max(posted_on, deps.now().astimezone(zone).date())
     entry = parsed.as_entry(posted_on)
     errors = validate(entry, today)
     if errors:
         if not retried:
-            _refuse_once(deps, client, team_id, event, invalid_entry(errors), shared)
+            _refuse_once(deps, client, team_id, event, invalid_entry(errors, framework), shared)
         return
     delivery = Delivery(
         source="message",
@@ -155,8 +177,8 @@ def handle_post_call_message(
         return
     if not recorded.created:
         return
-    gaps = gaps_of(answers) if answers is not None else []
-    understood = thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id)
+    gaps = gaps_of(answers, framework) if answers is not None else []
+    understood = thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id, framework)
     if shared:
         _reply(client, event, recorded_in_shared_channel())
         _tell_rep(client, event, understood)

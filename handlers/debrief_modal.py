@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,13 +32,22 @@ from coaching.debrief_message import (
     parse_debrief_message,
     slack_text_as_typed,
 )
-from coaching.gaps import Gap, gaps_of
+from coaching.frameworks import Framework
+from coaching.gaps import gaps_of
+from coaching.i18n import in_language
 from handlers.access import answer_members, known_verdict, may_use, tell_not_available
+from handlers.audience import (
+    Workspace,
+    fetch_language,
+    language_for,
+    read_workspace,
+    workspace_from,
+)
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
 from handlers.payloads import action_id_value, refuse, view_metadata
-from handlers.timezones import cached_zone, fetch_zone
+from handlers.timezones import cached_locale, cached_zone, fetch_profile
 from handlers.views.access import not_available_modal
 from handlers.views.coaching import (
     coaching_request,
@@ -52,6 +62,7 @@ from handlers.views.debrief_messages import (
     command_help,
     confirmation,
     field_error_text,
+    recorded_blocks,
 )
 from handlers.views.debrief_modal import CALLBACK_ID, ModalPrefill, deal_options, debrief_modal
 from handlers.views.text import clip
@@ -61,6 +72,7 @@ from storage.db import DatabaseError
 from storage.debriefs import (
     Delivery,
     Recorded,
+    answers_of_debriefs,
     get_deal_name_of_rep,
     get_rep_debrief,
     latest_answers,
@@ -69,6 +81,7 @@ from storage.debriefs import (
     update_debrief,
 )
 from storage.teams import managers_of_rep
+from storage.workspace_settings import read_settings
 
 log = logging.getLogger(__name__)
 
@@ -102,35 +115,42 @@ def open_modal(
     respond: Respond | None = None,
 ) -> None:
     """Open the modal for the workspace's own people (someone the caches know to be anyone
-    else is told so through `respond`). The modal opens first, since its trigger dies in 3
-    seconds; then someone not known yet is looked up, and their modal replaced by "not
-    available" if need be; and if the rep's zone was not cached, the default call date is
-    fixed should the rep's today differ from the workspace's."""
+    else is told so through `respond`), at once, with the workspace framework's questions, in
+    the rep's language as far as it is cached, since its trigger dies in 3 seconds. Then
+    someone not known yet is looked up, and their modal replaced by "not available" if need
+    be; and if the rep's zone or locale was not cached, the default call date is fixed should
+    the rep's today differ from the workspace's, and the language should theirs differ."""
     known = known_verdict(deps, team_id, user_id)
     if known is False:
         tell_not_available(respond)
         return
-    zone = cached_zone(deps, team_id, user_id)
+    workspace = read_workspace(deps, team_id)
+    zone, locale = cached_zone(deps, team_id, user_id), cached_locale(deps, team_id, user_id)
     today = _today(deps.now(), zone or deps.default_zone)
+    language = language_for(locale, workspace.language)
     meta = dict(metadata or {})
-    response = client.views_open(trigger_id=trigger_id, view=debrief_modal(prefill, today, meta))
+
+    def view_for(day: date, speaking: str) -> dict[str, Any]:
+        return in_language(speaking, debrief_modal, prefill, day, meta, workspace.framework)
+
+    response = client.views_open(trigger_id=trigger_id, view=view_for(today, language))
     view = response.get("view") or {}
     if known is None and not may_use(deps, client, team_id, user_id):
         if view.get("id"):
             client.views_update(view_id=view["id"], view=not_available_modal())
         return
-    if zone is not None or prefill.call_date is not None:
+    if locale is not None and (zone is not None or prefill.call_date is not None):
         return
-    rep_today = _today(deps.now(), fetch_zone(deps, client, team_id, user_id))
-    if rep_today != today and view.get("id"):
+    rep_zone, rep_locale = fetch_profile(deps, client, team_id, user_id)
+    rep_today = today if prefill.call_date is not None else _today(deps.now(), rep_zone)
+    rep_language = language_for(rep_locale, workspace.language)
+    if (rep_today, rep_language) != (today, language) and view.get("id"):
         try:
             client.views_update(
-                view_id=view["id"],
-                hash=view.get("hash"),
-                view=debrief_modal(prefill, rep_today, meta),
+                view_id=view["id"], hash=view.get("hash"), view=view_for(rep_today, rep_language)
             )
         except SlackApiError as exc:  # the rep already typed: their edits win
-            log.info("modal date not adjusted: %s", exc.response.get("error"))
+            log.info("modal not adjusted: %s", exc.response.get("error"))
 
 
 def prefill_from_command(text: str) -> ModalPrefill:
@@ -142,11 +162,11 @@ def prefill_from_command(text: str) -> ModalPrefill:
     return ModalPrefill(notes=clip(text.strip(), MAX_LONG_TEXT))
 
 
-def prefill_from_message(text: str) -> ModalPrefill:
+def prefill_from_message(text: str, framework: Framework | None = None) -> ModalPrefill:
     """A message that is a post-call debrief fills every field; any other fills the notes."""
     if is_debrief_message(text):
         try:
-            parsed = parse_debrief_message(text)
+            parsed = parse_debrief_message(text, framework)
         except DebriefParseError:
             pass
         else:
@@ -160,6 +180,7 @@ def prefill_from_message(text: str) -> ModalPrefill:
                 went_well=clip(parsed.went_well, MAX_LONG_TEXT) if parsed.went_well else None,
                 improve=clip(parsed.improve, MAX_LONG_TEXT) if parsed.improve else None,
                 notes=clip(parsed.notes, MAX_LONG_TEXT) if parsed.notes else None,
+                criteria=parsed.criteria,
             )
     notes = slack_text_as_typed(text).strip()
     return ModalPrefill(notes=clip(notes, MAX_LONG_TEXT) if notes else None)
@@ -168,10 +189,11 @@ def prefill_from_message(text: str) -> ModalPrefill:
 @dataclass(frozen=True)
 class _Saved:
     recorded: Recorded
-    gaps: list[Gap]
+    gaps: list[str]
     entry: DebriefInput
     coaching_session: int | None  # a coaching request, when the rep ticked the box
     managers: list[str]
+    workspace: Workspace
 
 
 def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
@@ -188,13 +210,16 @@ def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
 
 
 def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date) -> _Saved:
-    """Validate and store in one transaction; raises _Refused with what to show on which block."""
-    form = read_form(view.get("state", {}).get("values", {}), today)
-    if form.errors:
-        raise _Refused(form.errors)
+    """Validate and store in one transaction, reading the answers to the workspace framework's
+    questions; raises _Refused with what to show on which block."""
     meta = view_metadata(view)
     debrief_id = meta.get("debrief_id")
     with deps.db.session() as session:
+        workspace = workspace_from(read_settings(session, team_id), team_id)
+        framework = workspace.framework
+        form = read_form(view.get("state", {}).get("values", {}), today, framework)
+        if form.errors:
+            raise _Refused(form.errors)
         entry = form.entry
         if form.choice.deal_id is not None:
             name = get_deal_name_of_rep(session, team_id, user_id, form.choice.deal_id)
@@ -205,7 +230,9 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
         if errors:
             raise _Refused(errors)
         if isinstance(debrief_id, int):
-            recorded = update_debrief(session, team_id, user_id, debrief_id, entry)
+            recorded = update_debrief(
+                session, team_id, user_id, debrief_id, entry, asked=framework.keys
+            )
             if recorded is None:
                 raise _Refused([FieldError("deal", "not_yours")])
         else:
@@ -220,23 +247,26 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
                 session, team_id, recorded.debrief_id, recorded.deal_id, user_id
             )
             managers = managers_of_rep(session, team_id, user_id)
-    gaps = gaps_of(answers) if answers is not None else []
-    return _Saved(recorded, gaps, entry, coaching_session, managers)
+    gaps = gaps_of(answers, framework) if answers is not None else []
+    return _Saved(recorded, gaps, entry, coaching_session, managers, workspace)
 
 
-def request_coaching(
-    deps: Deps, client: WebClient, team_id: str, rep: str, saved: _Saved, summary: Rendered
-) -> None:
+def request_coaching(deps: Deps, client: WebClient, team_id: str, rep: str, saved: _Saved) -> None:
     """Send the debrief to the rep's managers with a button to schedule a session, once per
-    request and manager."""
+    request and manager, each in their own language."""
     assert saved.coaching_session is not None
     if not saved.managers:
         client.chat_postMessage(channel=rep, text=no_manager_for_coaching())
         return
-    request = coaching_request(
-        rep, saved.recorded.deal_name, saved.coaching_session, summary.blocks[1:]
-    )
+    deal, framework = saved.recorded.deal_name, saved.workspace.framework
+
+    def request_for(manager: str) -> Rendered:
+        summary = recorded_blocks(saved.entry, deal, framework)
+        assert saved.coaching_session is not None
+        return coaching_request(rep, deal, saved.coaching_session, summary)
+
     for manager in saved.managers:
+        language = fetch_language(deps, client, team_id, manager, saved.workspace)
         deliver(
             deps.db,
             client,
@@ -245,7 +275,7 @@ def request_coaching(
             kind="coaching-request",
             recipient=manager,
             channel=manager,
-            render=lambda: request,
+            render=partial(in_language, language, request_for, manager),
             now=deps.now(),
         )
 
@@ -278,7 +308,7 @@ def register(app: App, deps: Deps) -> None:
         text = slack_text_as_typed(command.get("text") or "").strip()
         team_id, user_id = command["team_id"], command["user_id"]
         if text.lower() in ("help", "?"):  # how to use the command, as its usage hint says
-            ack(text=command_help())
+            ack(text=command_help(read_workspace(deps, team_id).framework))
             return
         words = text.lower().split()
         if words == ["resume"] or (words[:1] == ["pause"] and words[1:2] in ([], ["until"])):
@@ -309,7 +339,8 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         message = shortcut.get("message") or {}
-        prefill = prefill_from_message(str(message.get("text") or ""))
+        framework = read_workspace(deps, shortcut["team"]["id"]).framework
+        prefill = prefill_from_message(str(message.get("text") or ""), framework)
         channel = (shortcut.get("channel") or {}).get("id")
         ts = shortcut.get("message_ts") or message.get("ts")
         # One message records at most one debrief, whichever way: the modal carries which.
@@ -332,9 +363,11 @@ def register(app: App, deps: Deps) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         debrief_id, found = action_id_value(body), None
+        answers: dict[str, bool] = {}
         if debrief_id is not None:
             with deps.db.session() as session:
                 found = get_rep_debrief(session, team_id, user_id, debrief_id)
+                answers = answers_of_debriefs(session, team_id, [debrief_id]).get(debrief_id, {})
         if found is None:
             refuse(client, body, field_error_text(FieldError("deal", "not_yours")))
             return
@@ -351,6 +384,7 @@ def register(app: App, deps: Deps) -> None:
             notes=debrief.notes,
             coaching_requested=debrief.coaching_requested,
             debrief_id=debrief.id,
+            criteria=answers,
         )
         metadata = {"debrief_id": debrief.id}
         open_modal(client, deps, body["trigger_id"], team_id, user_id, prefill, metadata, respond)
@@ -395,9 +429,15 @@ def register(app: App, deps: Deps) -> None:
         recorded = saved.recorded
         if not recorded.created and not corrected:
             return  # the same submission, delivered again: confirmed the first time
-        message = confirmation(saved.entry, recorded.deal_name, saved.gaps, corrected=corrected)
+        message = confirmation(
+            saved.entry,
+            recorded.deal_name,
+            saved.gaps,
+            corrected=corrected,
+            framework=saved.workspace.framework,
+        )
         client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
         if saved.coaching_session is not None:
-            request_coaching(deps, client, team_id, user_id, saved, message)
+            request_coaching(deps, client, team_id, user_id, saved)
         if view_metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen
             refresh_home(deps, client, team_id, user_id)

@@ -19,16 +19,19 @@ MEMORY_MAX_USERS = 50_000
 
 @dataclass(frozen=True)
 class Known:
-    """What this process knows of a Slack user: either part may be missing."""
+    """What this process knows of a Slack user: any part may be missing. `locale` is "" when
+    Slack gave none."""
 
     zone: ZoneInfo | None = None
     person: Person | None = None
+    locale: str | None = None
 
 
 class UserMemory:
-    """Users seen in this process, kept an hour: their zone (opening a modal or saving a debrief
-    reads no database row for a rep seen recently) and who they are (whether they may write into
-    the pipeline). The database stays the cache shared by processes (storage/users.py)."""
+    """Users seen in this process, kept an hour: their zone and locale (opening a modal or saving
+    a debrief reads no database row for a rep seen recently) and who they are (whether they may
+    write into the pipeline). The database stays the cache shared by processes
+    (storage/users.py)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -47,13 +50,18 @@ class UserMemory:
         *,
         zone: ZoneInfo | None = None,
         person: Person | None = None,
+        locale: str | None = None,
     ) -> None:
         """Remember the parts given, keeping the others."""
         with self._lock:
             if len(self._users) >= MEMORY_MAX_USERS:
                 self._users.clear()
             known = self.get(team_id, user_id)
-            known = Known(zone or known.zone, person or known.person)
+            known = Known(
+                zone or known.zone,
+                person or known.person,
+                known.locale if locale is None else locale,
+            )
             self._users[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, known)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from coaching.i18n import in_language
 from coaching.metrics import (
     by_week,
     median_days_between,
@@ -25,6 +26,7 @@ from coaching.metrics import (
     stall_causes,
 )
 from coaching.stalls import DealSnapshot, StallThresholds, find_stalled
+from handlers.audience import fetch_language, read_workspace, workspace_from
 from handlers.deps import Deps
 from handlers.views.home import (
     MAX_DEALS_SHOWN,
@@ -58,26 +60,29 @@ def _load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
     weeks = recent_weeks(today, TREND_WEEKS)
     since = today - timedelta(weeks=TREND_WEEKS)
     with deps.db.session() as session:
-        deals = rep_open_deals(session, team_id, user_id, MAX_DEALS_SHOWN)
+        settings = read_settings(session, team_id)
+        framework = workspace_from(settings, team_id).framework
+        keys = framework.keys
+        deals = rep_open_deals(session, team_id, user_id, MAX_DEALS_SHOWN, keys)
         total = count_rep_open_deals(session, team_id, user_id)
         teams = teams_managed_by(session, team_id, user_id)
         reps = sorted({rep for t in teams for rep in t.members} | {user_id})
-        daily = daily_calls(session, team_id, reps, since)
+        daily = daily_calls(session, team_id, reps, since, keys)
         board = None
         if teams:
             members = sorted({rep for t in teams for rep in t.members})
             snapshots = open_deal_snapshots(
-                session, team_id, statuses=("open", "won", "lost"), owners=members
+                session, team_id, statuses=("open", "won", "lost"), owners=members, criteria=keys
             )
             cadence_dates = call_dates_by_deal(session, team_id, members, today - CADENCE_WINDOW)
             try:
-                thresholds = StallThresholds.from_mapping(read_settings(session, team_id))
+                thresholds = StallThresholds.from_mapping(settings)
             except ValueError:
                 thresholds = StallThresholds()
     mine = RepWeeks(user_id, by_week(daily.get(user_id, []), weeks))
     if teams:
         open_deals = [s for s in snapshots if s.status == "open"]
-        stalled = find_stalled(open_deals, today, thresholds)
+        stalled = find_stalled(open_deals, today, thresholds, framework)
         stuck = {s.deal.deal_id for s in stalled}
         others = [s for s in open_deals if s.deal_id not in stuck]
         board = ManagerBoard(
@@ -86,11 +91,11 @@ def _load_home(deps: Deps, team_id: str, user_id: str) -> HomeData:
             stalled=stalled,
             others=heapq.nsmallest(TEAM_DEALS_SHOWN, others, key=_latest_call_first),
             reps=[RepWeeks(rep, by_week(daily.get(rep, []), weeks)) for rep in members],
-            causes=stall_causes(snapshots, today, thresholds, stalled),
-            qualification=qualification(open_deals),
+            causes=stall_causes(snapshots, today, thresholds, stalled, framework),
+            qualification=qualification(open_deals, framework),
             cadence=median_days_between(cadence_dates),
         )
-    return HomeData(deals=deals, total_deals=total, mine=mine, board=board)
+    return HomeData(deals=deals, total_deals=total, mine=mine, board=board, framework=framework)
 
 
 def _latest_call_first(deal: DealSnapshot) -> tuple[int, str, int]:
@@ -98,9 +103,13 @@ def _latest_call_first(deal: DealSnapshot) -> tuple[int, str, int]:
 
 
 def publish_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -> None:
-    """Refresh someone's Home tab; a failure leaves the last one in place and is only logged."""
+    """Refresh someone's Home tab, in their language; a failure leaves the last one in place
+    and is only logged."""
     try:
-        view: dict[str, Any] = home_view(load_home(deps, team_id, user_id))
+        data = load_home(deps, team_id, user_id)
+        workspace = read_workspace(deps, team_id)
+        language = fetch_language(deps, client, team_id, user_id, workspace)
+        view: dict[str, Any] = in_language(language, home_view, data)
         client.views_publish(user_id=user_id, view=view)
     except (DatabaseError, SlackApiError):
         log.warning("home tab not refreshed", exc_info=True)

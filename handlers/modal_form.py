@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from coaching.answers import split_answers
 from coaching.debrief import DebriefInput, FieldError
+from coaching.frameworks import Framework, default_framework
 from handlers.views.debrief_modal import DEAL_PREFIX, NEW_DEAL_PREFIX
 
 
@@ -91,21 +93,28 @@ def _deal(values: dict[str, Any], errors: list[FieldError]) -> DealChoice:
     return DealChoice()
 
 
-def read_form(values: dict[str, Any], today: date) -> SubmittedForm:
-    """The entry as submitted; `today` stands in for a call date the form did not carry."""
+def read_form(
+    values: dict[str, Any], today: date, framework: Framework | None = None
+) -> SubmittedForm:
+    """The entry as submitted, with the answers to the framework's questions (a block per
+    criterion, its id the criterion's key); `today` stands in for a call date the form did not
+    carry."""
     errors: list[FieldError] = []
     choice = _deal(values, errors)
     call_date = _date(values, "call_date", errors)
+    answers = {key: _yes_no(values, key, errors) for key in (framework or default_framework()).keys}
+    timeline, authority, others = split_answers(answers)
     entry = DebriefInput(
         deal=choice.name,
         call_date=call_date or today,
-        timeline_qualified=_yes_no(values, "timeline", errors),
-        authority_reached=_yes_no(values, "authority", errors),
+        timeline_qualified=timeline,
+        authority_reached=authority,
         next_step=_text(values, "next_step"),
         next_step_date=_date(values, "next_step_date", errors),
         went_well=_text(values, "went_well"),
         improve=_text(values, "improve"),
         notes=_text(values, "notes"),
         coaching_requested=_checked(values, "coaching"),
+        criteria=others,
     )
     return SubmittedForm(choice, entry, errors)

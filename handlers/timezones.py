@@ -1,10 +1,12 @@
 """What the bot knows of a Slack user, from Slack's `users.info`: their own time zone, so that
-"today" and a message's call date are the rep's dates, and who they are (the workspace they
-belong to, guest, bot), so that only the workspace's own people write into the pipeline.
+"today" and a message's call date are the rep's dates; their Slack locale, so every message
+speaks their language; and who they are (the workspace they belong to, guest, bot), so that
+only the workspace's own people write into the pipeline.
 
-One users.info answer fills both, cached in this process (Deps.users) and in the database.
-Before an acknowledgement only the caches are read (`cached_zone`, `cached_person`); `fetch_*`
-and `look_up` may call Slack and are for code that runs after the acknowledgement.
+One users.info answer (with `include_locale`) fills all three, cached in this process
+(Deps.users) and in the database. Before an acknowledgement only the caches are read
+(`cached_zone`, `cached_locale`, `cached_person`); `fetch_*` and `look_up` may call Slack and
+are for code that runs after the acknowledgement.
 """
 
 from __future__ import annotations
@@ -45,33 +47,38 @@ def person_of(user: dict[str, Any]) -> Person:
 
 @dataclass(frozen=True)
 class Lookup:
-    """One users.info answer: the zone (None when Slack gave no usable one), the person, and
-    whether they administer the workspace (never cached: /coach asks afresh each time)."""
+    """One users.info answer: the zone (None when Slack gave no usable one), the person, the
+    Slack locale ("" when none), and whether they administer the workspace (never cached:
+    /coach asks afresh each time)."""
 
     zone: ZoneInfo | None
     person: Person
     admin: bool
+    locale: str = ""
 
 
 def look_up(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Lookup | None:
     """Ask Slack, and remember the answer in both caches; None when Slack refuses."""
     try:
-        user = client.users_info(user=user_id).get("user") or {}
+        user = client.users_info(user=user_id, include_locale=True).get("user") or {}
     except SlackApiError as exc:
         log.warning("users.info failed: %s", exc.response.get("error"))
         return None
     tz_name = user.get("tz")
     zone = _zone(tz_name)
     person = person_of(user)
-    deps.users.put(team_id, user_id, zone=zone or deps.default_zone, person=person)
-    remembered = CachedUser(tz_name if zone else None, person.team_id, person.guest, person.bot)
+    locale = str(user.get("locale") or "")
+    deps.users.put(team_id, user_id, zone=zone or deps.default_zone, person=person, locale=locale)
+    remembered = CachedUser(
+        tz_name if zone else None, person.team_id, person.guest, person.bot, locale
+    )
     try:
         with deps.db.session() as session:
             remember_user(session, team_id, user_id, remembered)
     except DatabaseError:
         log.warning("could not cache a Slack user", exc_info=True)
     admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-    return Lookup(zone, person, admin)
+    return Lookup(zone, person, admin, locale)
 
 
 def cached_zone(deps: Deps, team_id: str, user_id: str) -> ZoneInfo | None:
@@ -96,6 +103,38 @@ def fetch_zone(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Zon
         return zone
     found = look_up(deps, client, team_id, user_id)
     return (found.zone if found else None) or deps.default_zone
+
+
+def cached_locale(deps: Deps, team_id: str, user_id: str) -> str | None:
+    """The user's Slack locale ("" when Slack gave none), from the caches only; None when not
+    known yet."""
+    locale = deps.users.get(team_id, user_id).locale
+    if locale is not None:
+        return locale
+    try:
+        with deps.db.session() as session:
+            cached = cached_user(session, team_id, user_id)
+    except DatabaseError:
+        log.warning("user cache unavailable", exc_info=True)
+        return None
+    if cached is None or cached.locale is None:
+        return None  # a row kept before locales were: asked once more
+    deps.users.put(team_id, user_id, zone=_zone(cached.tz), locale=cached.locale)
+    return cached.locale
+
+
+def fetch_profile(
+    deps: Deps, client: WebClient, team_id: str, user_id: str
+) -> tuple[ZoneInfo, str]:
+    """The user's zone and Slack locale: caches, then Slack (one users.info call learns
+    both), then the workspace's zone and no locale ("")."""
+    zone, locale = cached_zone(deps, team_id, user_id), cached_locale(deps, team_id, user_id)
+    if zone is not None and locale is not None:
+        return zone, locale
+    found = look_up(deps, client, team_id, user_id)
+    if found is None:
+        return zone or deps.default_zone, locale or ""
+    return found.zone or zone or deps.default_zone, found.locale
 
 
 def cached_person(deps: Deps, team_id: str, user_id: str) -> Person | None:

@@ -4,7 +4,9 @@ the bot, as people would. Nothing here writes a row: the bot does, from what it 
 
 The history is made from today backwards, with a fixed seed, so every run tells the same
 story: some deals move, some never had their timeline qualified or the decision-maker
-reached, some went quiet, some have an overdue next step.
+reached, some went quiet, some have an overdue next step. A rep whose Slack is in Arabic
+(directory.py) writes their post-call messages in Arabic, dates in Arabic digits, as they
+would.
 """
 
 from __future__ import annotations
@@ -67,6 +69,34 @@ IMPROVE = (
 )
 
 
+# The same texts in Arabic, in the same order, for reps whose Slack is in Arabic.
+NEXT_STEPS_AR = (
+    "عرض توضيحي لفريق العمليات",
+    "إرسال استبيان أمن المعلومات",
+    "مكالمة تسعير مع المشتريات",
+    "انطلاق التجربة",
+    "ورشة عن آلية التجديد لديهم",
+    "تعارف مع المدير المالي",
+    "مكالمة مع عميل مرجعي",
+    "إرسال العرض",
+)
+WENT_WELL_AR = (
+    "شرحوا المشكلة بأرقامهم",
+    "أحضر المناصر زميلًا من المالية",
+    "استكشاف جيد لطريقة شرائهم الحالية",
+    "طلبوا خطة للتجربة",
+    "اتفاق واضح على المشكلة التي نحلّها",
+)
+IMPROVE_AR = (
+    "اسأل من يوقّع ومتى اشتروا آخر مرة شيئًا بهذا الحجم",
+    "حدّد تاريخ انتهاء عقدهم الحالي",
+    "تحدّث أقل في الدقائق العشر الأولى",
+    "اسأل ماذا يحدث إن لم يفعلوا شيئًا هذا الربع",
+    "احجز الاجتماع القادم قبل إنهاء المكالمة",
+)
+_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
 @dataclass(frozen=True)
 class Call:
     rep: str
@@ -80,6 +110,9 @@ class Call:
     improve: str
 
     def message(self) -> str:
+        person = directory.person(self.rep)
+        if person is not None and person.locale.startswith("ar"):
+            return self._arabic_message()
         lines = [
             f"debrief {self.deal}",
             f"call date: {self.day.isoformat()}",
@@ -90,6 +123,27 @@ class Call:
         if self.next_step_date:
             lines.append(f"next step date: {self.next_step_date.isoformat()}")
         lines += [f"went well: {self.went_well}", f"improve: {self.improve}"]
+        return "\n".join(lines)
+
+    def _arabic_message(self) -> str:
+        """The same debrief as an Arabic speaker types it: Arabic keywords and digits."""
+
+        def day(value: date) -> str:
+            return value.isoformat().translate(_ARABIC_DIGITS)
+
+        lines = [
+            f"ملخص {self.deal}",
+            f"تاريخ المكالمة: {day(self.day)}",
+            f"الجدول الزمني: {'نعم' if self.timeline else 'لا'}",
+            f"صاحب القرار: {'نعم' if self.authority else 'لا'}",
+            f"الخطوة التالية: {NEXT_STEPS_AR[NEXT_STEPS.index(self.next_step)]}",
+        ]
+        if self.next_step_date:
+            lines.append(f"تاريخ الخطوة التالية: {day(self.next_step_date)}")
+        lines += [
+            f"ما نجح: {WENT_WELL_AR[WENT_WELL.index(self.went_well)]}",
+            f"للتحسين: {IMPROVE_AR[IMPROVE.index(self.improve)]}",
+        ]
         return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """Who is in the sandbox's workspace: a few reps in different time zones, two managers and a
-workspace admin, each with a Slack-like profile, and the channels they share.
+workspace admin, each with a Slack-like profile, and the channels they share. Farid and Hassan
+have their Slack in Arabic (`ar-AE`), so the bot speaks Arabic to them.
 
 Everything here is what Slack's `users.info` and a person's sidebar would show; the bot learns
 about these people only by asking the Web API, as it would in a real workspace.
@@ -26,6 +27,7 @@ class Person:
     team_hint: str
     color: str
     is_admin: bool = False
+    locale: str = "en-US"  # Slack's language for this person: the bot speaks it when it can
 
     @property
     def name(self) -> str:
@@ -42,7 +44,7 @@ class Person:
             "tz": self.tz,
             "tz_label": self.tz_label,
             "tz_offset": self.tz_offset,
-            "locale": "en-US",
+            "locale": self.locale,
             "is_admin": self.is_admin,
             "is_owner": self.is_admin,
             "profile": {
@@ -80,7 +82,7 @@ PEOPLE: tuple[Person, ...] = (
     ),
     Person(
         "U2FARID", "Farid Haddad", "Account Executive", "Asia/Dubai", "Gulf Standard Time",
-        14400, "rep", "Mid-Market EMEA", "#27ae60",
+        14400, "rep", "Mid-Market EMEA", "#27ae60", locale="ar-AE",
     ),
     Person(
         "U3GRACE", "Grace Lee", "Sales Manager", "America/New_York", "Eastern Time",
@@ -88,7 +90,7 @@ PEOPLE: tuple[Person, ...] = (
     ),
     Person(
         "U3HASSAN", "Hassan Amin", "Sales Manager", "Europe/London", "Greenwich Mean Time",
-        0, "manager", "Mid-Market EMEA", "#7f8c8d",
+        0, "manager", "Mid-Market EMEA", "#7f8c8d", locale="ar-AE",
     ),
     Person(
         "U4IVY", "Ivy Chen", "Sales Operations (workspace admin)", "America/Los_Angeles",

@@ -1124,6 +1124,7 @@ class SlackStandIn:
             "is_bot": False,
             "is_app_user": False,
             "updated": 1767225600,
+            "locale": "en-US",
             "profile": {
                 "real_name": f"User {user_id}",
                 "display_name": name,
@@ -1140,10 +1141,16 @@ class SlackStandIn:
         user_id = params.get("user")
         if not isinstance(user_id, str) or not user_id or user_id.startswith("UNKNOWN"):
             return _err("user_not_found")
-        return {"ok": True, "user": self._user(user_id)}
+        user = self._user(user_id)
+        if str(params.get("include_locale")).lower() not in ("1", "true"):
+            user.pop("locale", None)  # as Slack: the locale only when asked for
+        return {"ok": True, "user": user}
 
     def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         members = [self._user(uid) for uid in self.users]
+        if str(params.get("include_locale")).lower() not in ("1", "true"):
+            for member in members:
+                member.pop("locale", None)
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,12 +15,15 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from coaching.frameworks import Framework
+from coaching.i18n import in_language
 from coaching.metrics import by_week, recent_weeks
 from coaching.schedule import DigestSchedule, digest_due
 from coaching.stalls import DealSnapshot, StalledDeal, StallThresholds, find_stalled
+from handlers.audience import language_for, workspace_from
 from handlers.clients import Clients
 from handlers.deps import Deps
-from handlers.timezones import fetch_zone
+from handlers.timezones import fetch_profile
 from handlers.views.digest import TeamDigest, chart_texts, weekly_digest
 from scheduling.charts import WeekShare, effective_share_chart
 from scheduling.common import JobReport, each_workspace, setting
@@ -45,13 +48,19 @@ def _workspace_rules(
 
 
 def workspace_stalls(
-    db: Database, team_id: str, today: date, thresholds: StallThresholds
+    db: Database,
+    team_id: str,
+    today: date,
+    thresholds: StallThresholds,
+    framework: Framework | None = None,
 ) -> tuple[list[DealSnapshot], list[StalledDeal]]:
-    """Every open deal of the workspace (one query) and those the rules flag."""
+    """Every open deal of the workspace (one query, and one more for a framework with other
+    criteria than timeline and authority) and those the framework's rules flag."""
+    keys = framework.keys if framework is not None else ()
     with paused_gc():
         with db.session() as session:
-            snapshots = open_deal_snapshots(session, team_id)
-        return snapshots, find_stalled(snapshots, today, thresholds)
+            snapshots = open_deal_snapshots(session, team_id, criteria=keys)
+        return snapshots, find_stalled(snapshots, today, thresholds, framework)
 
 
 def run_weekly_digest(deps: Deps, clients: WebClient | Clients, as_of: datetime) -> JobReport:
@@ -65,8 +74,10 @@ def _digest_workspace(
         teams = list_teams(session, team_id)
         settings = read_settings(session, team_id)
     thresholds, schedule = _workspace_rules(settings, team_id)
+    workspace = workspace_from(settings, team_id)
+    framework = workspace.framework
     today = as_of.astimezone(deps.default_zone).date()
-    snapshots, flagged = workspace_stalls(deps.db, team_id, today, thresholds)
+    snapshots, flagged = workspace_stalls(deps.db, team_id, today, thresholds, framework)
     # Each rep's stalled deals keep their rank in find_stalled's order (most urgent first), so
     # a team's list is a merge of its reps' lists rather than a second sort.
     stalled_by_rep: dict[str, list[tuple[int, StalledDeal]]] = defaultdict(list)
@@ -81,7 +92,8 @@ def _digest_workspace(
             managed[manager].append(team)
 
     for manager, manager_teams in managed.items():
-        zone = fetch_zone(deps, client, team_id, manager)
+        zone, locale = fetch_profile(deps, client, team_id, manager)
+        language = language_for(locale, workspace.language)
         week = digest_due(as_of, zone, schedule)
         if week is None:
             report.add("not_due")
@@ -104,7 +116,7 @@ def _digest_workspace(
             kind="weekly-digest",
             recipient=manager,
             channel=manager,
-            render=partial(weekly_digest, week, sections),
+            render=partial(in_language, language, weekly_digest, week, sections, framework),
             now=as_of,
         )
         report.add(outcome.value)
@@ -116,11 +128,12 @@ def _digest_workspace(
                         team_id,
                         sorted({rep for team in teams for rep in team.members}),
                         today - timedelta(weeks=CHART_WEEKS),
+                        framework.keys,
                     )
             members = {rep for team in manager_teams for rep in team.members}
             calls = [row for rep in members for row in chart_calls.get(rep, [])]
             names = [team.name for team in manager_teams]
-            attach_chart(deps, client, team_id, manager, week, names, calls, as_of)
+            attach_chart(deps, client, team_id, manager, week, names, calls, as_of, language)
 
 
 def attach_chart(
@@ -132,6 +145,7 @@ def attach_chart(
     teams: list[str],
     calls: list[tuple[date, int, int]],
     as_of: datetime,
+    language: str = "en",
 ) -> bool:
     """Put the teams' effective-call share over eight weeks in the digest's thread.
 
@@ -149,11 +163,11 @@ def attach_chart(
                 return False
         labels = recent_weeks(as_of.astimezone(deps.default_zone).date(), CHART_WEEKS)
         weeks = by_week(calls, labels)
-        texts = chart_texts(teams, week)
+        texts = in_language(language, chart_texts, teams, week)
         png = effective_share_chart(
             ", ".join(teams),
             [WeekShare(w.week, w.calls, w.effective) for w in weeks],
-            texts.title,
+            texts.drawn_title,
             texts.y_label,
             texts.no_calls,
         )

@@ -13,15 +13,18 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from coaching.i18n import in_language
 from coaching.nudges import (
     GAP_ORDER,
     NO_REPEAT_WEEKS,
     PROMPTS_PER_NUDGE,
     WINDOW_DAYS,
+    gap_order,
     most_common_gap,
 )
 from coaching.prompts import load_prompts, pick_prompts
 from coaching.schedule import DigestSchedule, digest_due
+from handlers.audience import fetch_language, workspace_from
 from handlers.clients import Clients
 from handlers.deps import Deps
 from handlers.views.coaching import no_debriefs_for_nudge, nudge
@@ -52,14 +55,19 @@ def _nudge_workspace(
         report.add("not_due", len(teams))
         return
     today = as_of.astimezone(deps.default_zone).date()
+    workspace = workspace_from(settings, team_id)
+    framework = workspace.framework
     with deps.db.session() as session:
-        stats = team_call_stats(session, team_id, today - timedelta(days=WINDOW_DAYS - 1), today)
-    library = load_prompts()
+        stats = team_call_stats(
+            session, team_id, today - timedelta(days=WINDOW_DAYS - 1), today, framework.keys
+        )
+    library = load_prompts(workspace.language)  # a channel reads the workspace's language
     for team in teams:
         assert team.channel_id is not None
         team_stats = stats.get(team.id)
         if team_stats is None or team_stats.calls == 0:
             for manager in team.managers:
+                language = fetch_language(deps, client, team_id, manager, workspace)
                 outcome = deliver(
                     deps.db,
                     client,
@@ -68,22 +76,30 @@ def _nudge_workspace(
                     kind="nudge-skipped",
                     recipient=manager,
                     channel=manager,
-                    render=partial(no_debriefs_for_nudge, team.name, team.channel_id),
+                    render=partial(
+                        in_language,
+                        language,
+                        no_debriefs_for_nudge,
+                        team.name,
+                        team.channel_id,
+                    ),
                     now=as_of,
                 )
                 report.add("manager_told" if outcome is Outcome.SENT else outcome.value)
             continue
-        gap = most_common_gap(team_stats)
+        gap = most_common_gap(team_stats, gap_order(framework.keys))
+        criterion = framework.criterion(gap)
+        skill = criterion.prompts if criterion is not None else gap  # the prompts that train it
         with deps.db.session() as session:
             seen = prompts_seen(session, team.id, today - timedelta(weeks=NO_REPEAT_WEEKS))
         seed = zlib.crc32(f"{team_id}:{team.id}:{week}".encode())
-        prompts = pick_prompts(library, gap, seen, PROMPTS_PER_NUDGE, seed)
+        prompts = pick_prompts(library, skill, seen, PROMPTS_PER_NUDGE, seed)
         # A team stuck on one gap for weeks exhausts its prompts; top up from the other
         # skills rather than repeat one the channel saw within six weeks.
         for other in ("discovery", *GAP_ORDER, "review"):
             if len(prompts) >= PROMPTS_PER_NUDGE:
                 break
-            if other != gap:
+            if other != skill:
                 taken = seen | {p.id for p in prompts}
                 prompts += pick_prompts(
                     library, other, taken, PROMPTS_PER_NUDGE - len(prompts), seed
@@ -96,7 +112,16 @@ def _nudge_workspace(
             kind="coaching-nudge",
             recipient=team.channel_id,
             channel=team.channel_id,
-            render=partial(nudge, team.name, gap, team_stats, prompts),
+            render=partial(
+                in_language,
+                workspace.language,
+                nudge,
+                team.name,
+                gap,
+                team_stats,
+                prompts,
+                framework,
+            ),
             now=as_of,
         )
         if outcome is Outcome.SENT:

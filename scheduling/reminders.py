@@ -10,11 +10,13 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from coaching.i18n import in_language
 from coaching.schedule import DigestSchedule, daily_cap, local_midnight
 from coaching.stalls import DealSnapshot
+from handlers.audience import language_for, workspace_from
 from handlers.clients import Clients
 from handlers.deps import Deps
-from handlers.timezones import fetch_zone
+from handlers.timezones import fetch_profile
 from handlers.views.coaching import DueStep, reminders
 from handlers.views.debrief_messages import Rendered
 from scheduling.common import CAPPED_KINDS, JobReport, each_workspace, setting
@@ -34,13 +36,13 @@ def reminder_key(team_id: str, deal: DealSnapshot) -> str:
     return f"debrief-reminder:{team_id}:{deal.deal_id}:{deal.next_step_date.isoformat()}"
 
 
-def _render(deals: dict[str, DealSnapshot], claimed: list[str]) -> Rendered:
+def _render(language: str, deals: dict[str, DealSnapshot], claimed: list[str]) -> Rendered:
     steps = [
         DueStep(d.deal_id, d.name, d.next_step, d.next_step_date)
         for key in claimed
         if (d := deals[key]).next_step_date is not None
     ]
-    return reminders(sorted(steps, key=lambda s: (s.due, s.deal.casefold())))
+    return in_language(language, reminders, sorted(steps, key=lambda s: (s.due, s.deal.casefold())))
 
 
 def _remind_workspace(
@@ -56,8 +58,10 @@ def _remind_workspace(
     for deal in snapshots:
         if deal.next_step_date is not None:
             by_rep[deal.rep_user_id].append(deal)
+    workspace = workspace_from(settings, team_id)
     for rep, deals in by_rep.items():
-        zone = fetch_zone(deps, client, team_id, rep)
+        zone, locale = fetch_profile(deps, client, team_id, rep)
+        language = language_for(locale, workspace.language)
         local = as_of.astimezone(zone)
         due = {
             reminder_key(team_id, d): d
@@ -87,7 +91,7 @@ def _remind_workspace(
             kind="debrief-reminder",
             recipient=rep,
             channel=rep,
-            render=partial(_render, due),
+            render=partial(_render, language, due),
             now=as_of,
         )
         report.add(outcome.value)

@@ -11,6 +11,8 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from coaching.i18n import in_language
+from handlers.audience import fetch_language, read_workspace
 from handlers.clients import Clients, as_clients
 from handlers.deps import Deps
 from handlers.views.coaching import session_debrief_prompt, session_reminder
@@ -38,7 +40,9 @@ def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datet
             report.add("not_installed")
             continue
         pairs = ((item.rep_user_id, item.manager_user_id), (item.manager_user_id, item.rep_user_id))
+        workspace = read_workspace(deps, item.team_id)
         for person, other in pairs:
+            language = fetch_language(deps, client, item.team_id, person, workspace)
             outcome = deliver(
                 deps.db,
                 client,
@@ -47,7 +51,9 @@ def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datet
                 kind="session-reminder",
                 recipient=person,
                 channel=person,
-                render=partial(session_reminder, item.deal_name, other, item.starts_at),
+                render=partial(
+                    in_language, language, session_reminder, item.deal_name, other, item.starts_at
+                ),
                 now=as_of,
             )
             report.add(outcome.value)
@@ -56,6 +62,8 @@ def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datet
         if client is None:
             report.add("not_installed")
             continue
+        workspace = read_workspace(deps, item.team_id)
+        language = fetch_language(deps, client, item.team_id, item.rep_user_id, workspace)
         outcome = deliver(
             deps.db,
             client,
@@ -64,7 +72,9 @@ def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datet
             kind="session-debrief",
             recipient=item.rep_user_id,
             channel=item.rep_user_id,
-            render=partial(session_debrief_prompt, item.deal_name, item.deal_id),
+            render=partial(
+                in_language, language, session_debrief_prompt, item.deal_name, item.deal_id
+            ),
             now=as_of,
         )
         report.add(outcome.value)

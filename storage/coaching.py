@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from coaching.answers import LEGACY_KEYS
 from coaching.nudges import TeamCallStats
 from storage.models import (
     CoachingSession,
     Deal,
     Debrief,
+    DebriefAnswer,
     SentPrompt,
     TeamMember,
     UserPreference,
@@ -49,11 +52,16 @@ def set_pause(session: Session, team_id: str, user_id: str, until: date | None) 
 
 
 def team_call_stats(
-    session: Session, team_id: str, since: date, until: date
+    session: Session,
+    team_id: str,
+    since: date,
+    until: date,
+    criteria: Collection[str] = LEGACY_KEYS,
 ) -> dict[int, TeamCallStats]:
     """Per team (by its primary key): its reps' debriefed calls from `since` to `until`
-    inclusive, and how many qualified the timeline, reached authority, set a dated next step.
-    One aggregate query for the whole workspace."""
+    inclusive, and how many qualified the timeline, reached authority, set a dated next step,
+    and said yes to each other criterion of `criteria`. One aggregate query for the whole
+    workspace, and one more when the framework has other criteria."""
     rows = session.execute(
         select(
             TeamMember.team_pk,
@@ -73,12 +81,34 @@ def team_call_stats(
         )
         .group_by(TeamMember.team_pk)
     )
-    return {
+    stats = {
         int(row[0]): TeamCallStats(
             int(row[1]), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0)
         )
         for row in rows
     }
+    others = [key for key in criteria if key not in LEGACY_KEYS]
+    if not others or not stats:
+        return stats
+    counted: dict[int, dict[str, int]] = {}
+    for team_pk, criterion, count in session.execute(
+        select(TeamMember.team_pk, DebriefAnswer.criterion, func.count())
+        .join(
+            Debrief,
+            (Debrief.rep_user_id == TeamMember.user_id) & (Debrief.team_id == TeamMember.team_id),
+        )
+        .join(DebriefAnswer, DebriefAnswer.debrief_id == Debrief.id)
+        .where(
+            TeamMember.team_id == team_id,
+            Debrief.call_date >= since,
+            Debrief.call_date <= until,
+            DebriefAnswer.criterion.in_(others),
+            DebriefAnswer.answer.is_(True),
+        )
+        .group_by(TeamMember.team_pk, DebriefAnswer.criterion)
+    ):
+        counted.setdefault(int(team_pk), {})[criterion] = int(count)
+    return {pk: replace(team, criteria=counted.get(pk, {})) for pk, team in stats.items()}
 
 
 def prompts_seen(session: Session, team_pk: int, since: date) -> set[str]:

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Table, bindparam, case, func, select, update
+from sqlalchemy import Date, Integer, Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from coaching.answers import LEGACY_KEYS, NO_ANSWERS
 from coaching.debrief import DebriefInput, deal_key, normalise_deal_name
 from coaching.gaps import LatestAnswers
-from storage.models import Deal, Debrief, utcnow
+from storage.models import Deal, Debrief, DebriefAnswer, utcnow
 from storage.upsert import dialect_insert, dialect_of, insert_ignore
 
 DEBRIEF_TABLE: Table = Debrief.__table__  # type: ignore[assignment]
 DEAL_TABLE: Table = Deal.__table__  # type: ignore[assignment]
+ANSWER_TABLE: Table = DebriefAnswer.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -147,15 +149,19 @@ def refresh_summary(session: Session, deal_id: int) -> int | None:
 
 def _answers(entry: DebriefInput) -> LatestAnswers:
     return LatestAnswers(
-        entry.timeline_qualified, entry.authority_reached, entry.next_step, entry.next_step_date
+        entry.timeline_qualified,
+        entry.authority_reached,
+        entry.next_step,
+        entry.next_step_date,
+        entry.criteria,
     )
 
 
-def _debrief_values(entry: DebriefInput) -> dict[str, object]:
-    return {
+def _debrief_values(entry: DebriefInput, asked: Collection[str] = LEGACY_KEYS) -> dict[str, object]:
+    """The debrief's columns; timeline and authority only when the form `asked` them, so a
+    correction made under another framework keeps the answers it did not ask again."""
+    values: dict[str, object] = {
         "call_date": entry.call_date,
-        "timeline_qualified": entry.timeline_qualified,
-        "authority_reached": entry.authority_reached,
         "next_step": entry.next_step,
         "next_step_date": entry.next_step_date,
         "went_well": entry.went_well,
@@ -163,6 +169,23 @@ def _debrief_values(entry: DebriefInput) -> dict[str, object]:
         "notes": entry.notes,
         "coaching_requested": entry.coaching_requested,
     }
+    if "timeline" in asked:
+        values["timeline_qualified"] = entry.timeline_qualified
+    if "authority" in asked:
+        values["authority_reached"] = entry.authority_reached
+    return values
+
+
+def _store_answers(
+    session: Session, team_id: str, debrief_id: int, answers: Mapping[str, bool]
+) -> None:
+    rows = [
+        {"debrief_id": debrief_id, "criterion": key, "team_id": team_id, "answer": value}
+        for key, value in answers.items()
+        if key not in LEGACY_KEYS
+    ]
+    if rows:
+        session.connection().execute(insert(ANSWER_TABLE), rows)
 
 
 def record_debrief(
@@ -189,6 +212,7 @@ def record_debrief(
         ["team_id", "delivery_key"],
     )
     if new_id is not None:
+        _store_answers(session, team_id, int(new_id), entry.criteria)
         latest = add_to_summary(session, deal.id, int(new_id), entry.call_date)
         answers = _answers(entry) if latest == new_id else None
         return Recorded(int(new_id), deal.id, deal.name, created=True, answers=answers)
@@ -201,9 +225,15 @@ def record_debrief(
 
 
 def update_debrief(
-    session: Session, team_id: str, rep_user_id: str, debrief_id: int, entry: DebriefInput
+    session: Session,
+    team_id: str,
+    rep_user_id: str,
+    debrief_id: int,
+    entry: DebriefInput,
+    asked: Collection[str] = LEGACY_KEYS,
 ) -> Recorded | None:
-    """Correct a rep's own debrief; None when it is not theirs or no longer exists."""
+    """Correct a rep's own debrief; None when it is not theirs or no longer exists. Only the
+    criteria the form `asked` are replaced: answers to another framework's stay."""
     debrief = session.scalars(
         select(Debrief)
         .where(
@@ -218,15 +248,44 @@ def update_debrief(
     deal = get_or_create_deal(session, team_id, entry.deal, rep_user_id)
     previous_deal = debrief.deal_id
     debrief.deal_id = deal.id
-    for name, value in _debrief_values(entry).items():
+    for name, value in _debrief_values(entry, asked).items():
         setattr(debrief, name, value)
     debrief.updated_at = utcnow()
     session.flush()
+    replaced = [key for key in asked if key not in LEGACY_KEYS]
+    if replaced:
+        session.execute(
+            delete(DebriefAnswer).where(
+                DebriefAnswer.debrief_id == debrief.id, DebriefAnswer.criterion.in_(replaced)
+            )
+        )
+        _store_answers(
+            session, team_id, debrief.id, {k: v for k, v in entry.criteria.items() if k in asked}
+        )
     if previous_deal != deal.id:
         refresh_summary(session, previous_deal)
     latest = refresh_summary(session, deal.id)
     answers = _answers(entry) if latest == debrief.id else None
     return Recorded(debrief.id, deal.id, deal.name, created=False, answers=answers)
+
+
+def answers_of_debriefs(
+    session: Session, team_id: str, debrief_ids: Iterable[int]
+) -> dict[int, dict[str, bool]]:
+    """The answers stored beside these debriefs (every criterion but timeline and authority),
+    per debrief."""
+    ids = list(debrief_ids)
+    result: dict[int, dict[str, bool]] = {}
+    if not ids:
+        return result
+    rows = session.execute(
+        select(DebriefAnswer.debrief_id, DebriefAnswer.criterion, DebriefAnswer.answer).where(
+            DebriefAnswer.team_id == team_id, DebriefAnswer.debrief_id.in_(ids)
+        )
+    )
+    for debrief_id, criterion, value in rows:
+        result.setdefault(debrief_id, {})[criterion] = bool(value)
+    return result
 
 
 def get_rep_debrief(
@@ -286,6 +345,7 @@ def latest_answers(session: Session, team_id: str, deal_id: int) -> LatestAnswer
             Debrief.authority_reached,
             Debrief.next_step,
             Debrief.next_step_date,
+            Debrief.id,
         )
         .where(Debrief.team_id == team_id, Debrief.deal_id == deal_id)
         .order_by(Debrief.call_date.desc(), Debrief.id.desc())
@@ -293,7 +353,8 @@ def latest_answers(session: Session, team_id: str, deal_id: int) -> LatestAnswer
     ).one_or_none()
     if row is None:
         return None
-    return LatestAnswers(row[0], row[1], row[2], row[3])
+    others = answers_of_debriefs(session, team_id, [row[4]]).get(row[4], NO_ANSWERS)
+    return LatestAnswers(row[0], row[1], row[2], row[3], others)
 
 
 @dataclass(frozen=True)
@@ -314,10 +375,22 @@ class ExportRow:
     notes: str | None
     deal_status: str
     updated_at: datetime
+    answers: Mapping[str, bool] = field(default_factory=dict)  # the other criteria, by key
+
+
+def answered_criteria(session: Session) -> list[str]:
+    """Every criterion key with an answer stored beside a debrief, in any workspace."""
+    return list(
+        session.scalars(
+            select(DebriefAnswer.criterion).distinct().order_by(DebriefAnswer.criterion)
+        )
+    )
 
 
 def iter_export_rows(session: Session, batch_size: int = 1000) -> Iterator[ExportRow]:
-    """Every debrief of every workspace, streamed with a server-side cursor: constant memory."""
+    """Every debrief of every workspace with its answers, streamed with a server-side cursor:
+    constant memory. A debrief's answer rows arrive together (ordered by its id), so each is
+    gathered before its row is yielded."""
     query = (
         select(
             Debrief.team_id,
@@ -336,14 +409,25 @@ def iter_export_rows(session: Session, batch_size: int = 1000) -> Iterator[Expor
             Debrief.notes,
             Deal.status,
             Debrief.updated_at,
+            DebriefAnswer.criterion,
+            DebriefAnswer.answer,
         )
         .join(Deal, Deal.id == Debrief.deal_id)
+        .outerjoin(DebriefAnswer, DebriefAnswer.debrief_id == Debrief.id)
         .order_by(Debrief.team_id, Debrief.id)
         .execution_options(yield_per=batch_size)
     )
+    pending: list[Any] | None = None
     for row in session.execute(query):
-        values: tuple[Any, ...] = tuple(row)
-        yield ExportRow(*values)
+        *values, criterion, value = tuple(row)
+        if pending is None or values[:2] != pending[:2]:
+            if pending is not None:
+                yield ExportRow(*pending)
+            pending = [*values, {}]
+        if criterion is not None:
+            pending[-1][criterion] = bool(value)
+    if pending is not None:
+        yield ExportRow(*pending)
 
 
 @dataclass(frozen=True)
@@ -354,11 +438,19 @@ class OpenDeal:
     answers: LatestAnswers
 
 
-def rep_open_deals(session: Session, team_id: str, rep_user_id: str, limit: int) -> list[OpenDeal]:
+def rep_open_deals(
+    session: Session,
+    team_id: str,
+    rep_user_id: str,
+    limit: int,
+    criteria: Collection[str] = (),
+) -> list[OpenDeal]:
     """A rep's own open deals with the answers that stand, most recently called first; one
-    query, whatever the number of deals."""
+    query, whatever the number of deals (and one more for the answers to `criteria` other than
+    timeline and authority)."""
     ranked = (
         select(
+            Debrief.id,
             Debrief.deal_id,
             Debrief.call_date,
             Debrief.timeline_qualified,
@@ -389,14 +481,23 @@ def rep_open_deals(session: Session, team_id: str, rep_user_id: str, limit: int)
             ranked.c.authority_reached,
             ranked.c.next_step,
             ranked.c.next_step_date,
+            ranked.c.id,
         )
         .join(ranked, ranked.c.deal_id == Deal.id)
         .where(ranked.c.rank == 1)
         .order_by(ranked.c.call_date.desc(), Deal.id.desc())
         .limit(limit)
-    )
+    ).all()
+    others: dict[int, dict[str, bool]] = {}
+    if any(key not in LEGACY_KEYS for key in criteria):
+        others = answers_of_debriefs(session, team_id, [row[7] for row in rows])
     return [
-        OpenDeal(row[0], row[1], row[2], LatestAnswers(row[3], row[4], row[5], row[6]))
+        OpenDeal(
+            row[0],
+            row[1],
+            row[2],
+            LatestAnswers(row[3], row[4], row[5], row[6], others.get(row[7], NO_ANSWERS)),
+        )
         for row in rows
     ]
 

@@ -3,36 +3,56 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Deal, Debrief
+from coaching.answers import AUTHORITY, LEGACY_KEYS, TIMELINE
+from storage.models import Deal, Debrief, DebriefAnswer
 
-_EFFECTIVE = case(
-    (
-        (Debrief.timeline_qualified.is_(True))
-        | (Debrief.authority_reached.is_(True))
-        | (Debrief.next_step_date.is_not(None)),
-        1,
-    ),
-    else_=0,
-)
+
+@cache
+def effective_case(criteria: tuple[str, ...] = LEGACY_KEYS) -> Any:
+    """1 for an effective call (coaching.metrics.is_effective_call): a yes to one of the
+    framework's `criteria`, or a dated next step; else 0."""
+    terms: list[Any] = []
+    if TIMELINE in criteria:
+        terms.append(Debrief.timeline_qualified.is_(True))
+    if AUTHORITY in criteria:
+        terms.append(Debrief.authority_reached.is_(True))
+    terms.append(Debrief.next_step_date.is_not(None))
+    others = [key for key in criteria if key not in LEGACY_KEYS]
+    if others:
+        terms.append(
+            exists().where(
+                DebriefAnswer.debrief_id == Debrief.id,
+                DebriefAnswer.criterion.in_(others),
+                DebriefAnswer.answer.is_(True),
+            )
+        )
+    return case((or_(*terms), 1), else_=0)
 
 
 def daily_calls(
-    session: Session, team_id: str, reps: Collection[str], since: date
+    session: Session,
+    team_id: str,
+    reps: Collection[str],
+    since: date,
+    criteria: Sequence[str] = LEGACY_KEYS,
 ) -> dict[str, list[tuple[date, int, int]]]:
-    """Per rep: (call date, calls, effective calls) for each day since `since` with calls.
-    One grouped query; the caller folds days into ISO weeks."""
+    """Per rep: (call date, calls, effective calls) for each day since `since` with calls,
+    effective by the framework's `criteria`. One grouped query; the caller folds days into ISO
+    weeks."""
     rows = session.execute(
         select(
             Debrief.rep_user_id,
             Debrief.call_date,
             func.count(),
-            func.sum(_EFFECTIVE),
+            func.sum(effective_case(tuple(criteria))),
         )
         .where(
             Debrief.team_id == team_id,

@@ -107,10 +107,27 @@ class Debrief(Base):
     deal: Mapped[Deal] = relationship(back_populates="debriefs", lazy="raise")
 
 
+class DebriefAnswer(Base):
+    """A debrief's yes or no to one criterion of a qualification framework, by the criterion's
+    key. Timeline and authority keep their columns on the debrief (the export's contract
+    columns); every other criterion's answer is a row here, kept whatever framework the
+    workspace switches to."""
+
+    __tablename__ = "debrief_answers"
+
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion: Mapped[str] = mapped_column(String(40), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    answer: Mapped[bool] = mapped_column(Boolean)
+
+
 class SlackUser(Base):
     """What we cache of a Slack user (from users.info): their time zone, so dates are the
-    rep's own dates, and whether they are one of the workspace's own people: the workspace
-    they belong to, and whether they are a guest or a bot. NULL: not asked yet."""
+    rep's own dates; their Slack locale, so the bot speaks their language; and whether they are
+    one of the workspace's own people: the workspace they belong to, and whether they are a
+    guest or a bot. NULL: not asked yet."""
 
     __tablename__ = "slack_users"
 
@@ -120,6 +137,7 @@ class SlackUser(Base):
     home_team_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
     is_guest: Mapped[bool | None] = mapped_column(Boolean)
     is_bot: Mapped[bool | None] = mapped_column(Boolean)
+    locale: Mapped[str | None] = mapped_column(String(35))  # BCP 47, e.g. "ar-AE"
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

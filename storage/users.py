@@ -1,6 +1,7 @@
 """The cache of what Slack's users.info says of a user, shared by every process through the
-database: their time zone, and the workspace they belong to and whether they are a guest or a
-bot (who may write into the pipeline, coaching/access.py)."""
+database: their time zone, their Slack locale (the language the bot speaks to them), and the
+workspace they belong to and whether they are a guest or a bot (who may write into the pipeline,
+coaching/access.py)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ ACCESS_FRESH_FOR = timedelta(days=1)
 
 @dataclass(frozen=True)
 class CachedUser:
-    """A users.info answer as remembered: `tz` None when Slack gave no usable zone."""
+    """A users.info answer as remembered: `tz` None when Slack gave no usable zone; `locale`
+    "" when Slack gave none, None in a row remembered before locales were kept."""
 
     tz: str | None
     home_team_id: str | None
     is_guest: bool
     is_bot: bool
+    locale: str | None = ""
 
 
 def cached_timezone(session: Session, team_id: str, user_id: str) -> str | None:
@@ -47,7 +50,7 @@ def cached_user(session: Session, team_id: str, user_id: str) -> CachedUser | No
     row = session.get(SlackUser, (team_id, user_id))
     if row is None or row.is_guest is None or row.fetched_at < utcnow() - ACCESS_FRESH_FOR:
         return None
-    return CachedUser(row.tz, row.home_team_id, bool(row.is_guest), bool(row.is_bot))
+    return CachedUser(row.tz, row.home_team_id, bool(row.is_guest), bool(row.is_bot), row.locale)
 
 
 def remember_user(session: Session, team_id: str, user_id: str, user: CachedUser) -> None:
@@ -57,6 +60,7 @@ def remember_user(session: Session, team_id: str, user_id: str, user: CachedUser
         "home_team_id": user.home_team_id,
         "is_guest": user.is_guest,
         "is_bot": user.is_bot,
+        "locale": user.locale,
         "fetched_at": now,
     }
     row_values = {"team_id": team_id, "user_id": user_id, **values}

@@ -26,3 +26,15 @@ def write_setting(session: Session, team_id: str, key: str, value: str) -> None:
     else:
         setting.value = value
         setting.updated_at = utcnow()
+
+
+def values_of(session: Session, key: str) -> dict[str, str]:
+    """One setting's value in every workspace that has set it."""
+    return {
+        row[0]: row[1]
+        for row in session.execute(
+            select(WorkspaceSetting.team_id, WorkspaceSetting.value).where(
+                WorkspaceSetting.key == key
+            )
+        )
+    }

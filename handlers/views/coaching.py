@@ -24,19 +24,23 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from coaching.frameworks import Framework, default_framework
 from coaching.gaps import N_
-from coaching.i18n import _, ngettext
+from coaching.i18n import _, isolate, join, ngettext
 from coaching.nudges import WINDOW_DAYS, TeamCallStats
 from coaching.prompts import Prompt
+from handlers.views import criteria as words
 from handlers.views.deal_actions import DEBRIEF_DEAL_ACTION
 from handlers.views.debrief_messages import Rendered
-from handlers.views.text import clip, escape
+from handlers.views.text import clip, day, escape, mention
 
 PAUSE_WEEK_ACTION = "reminders_pause_week"
 SCHEDULE_ACTION = "coaching_schedule"
 SESSION_CALLBACK = "coaching_session"
 MAX_REMINDER_BUTTONS = 10
 
+# What a nudge works on; a criterion's own words come from its framework (the default
+# framework's are kept here so the message catalog has them too).
 GAP_TITLES = {
     "timeline": N_("qualifying the buying timeline"),
     "authority": N_("reaching the decision authority"),
@@ -50,50 +54,51 @@ def _blocks(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def team_figures(stats: TeamCallStats) -> str:
+def team_figures(stats: TeamCallStats, framework: Framework | None = None) -> str:
+    framework = framework or default_framework()
+    figures = [words.done(c, stats.answered(c.key)) for c in framework.criteria]
+    figures.append(_("{count} set a dated next step").format(count=stats.dated_next_step))
     return ngettext(
-        "In the last {days} days the team debriefed {calls} call: {timeline} qualified the "
-        "timeline, {authority} reached the decision authority, {next_step} set a dated next step.",
-        "In the last {days} days the team debriefed {calls} calls: {timeline} qualified the "
-        "timeline, {authority} reached the decision authority, {next_step} set a dated next step.",
+        "In the last {days} days the team debriefed {calls} call: {figures}.",
+        "In the last {days} days the team debriefed {calls} calls: {figures}.",
         stats.calls,
-    ).format(
-        days=WINDOW_DAYS,
-        calls=stats.calls,
-        timeline=stats.timeline_qualified,
-        authority=stats.authority_reached,
-        next_step=stats.dated_next_step,
-    )
+    ).format(days=WINDOW_DAYS, calls=stats.calls, figures=join(figures))
 
 
-def nudge(team: str, gap: str, stats: TeamCallStats, prompts: list[Prompt]) -> Rendered:
+def focus_of(gap: str, framework: Framework | None = None) -> str:
+    """What a team practises this week: a criterion of the framework, or a skill."""
+    criterion = (framework or default_framework()).criterion(gap)
+    return words.focus(criterion) if criterion else _(GAP_TITLES[gap])
+
+
+def nudge(
+    team: str,
+    gap: str,
+    stats: TeamCallStats,
+    prompts: list[Prompt],
+    framework: Framework | None = None,
+) -> Rendered:
     """The weekly nudge in a team's channel: figures, the focus, and prompts to practise."""
+    framework = framework or default_framework()
     headline = _(":dart: This week's focus for *{team}*: {focus}.").format(
-        team=escape(team), focus=_(GAP_TITLES[gap])
+        team=isolate(escape(team)), focus=focus_of(gap, framework)
     )
     lines = [
         _("• *{text}*\n   _{why}_").format(text=escape(p.text), why=escape(p.why)) for p in prompts
     ]
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=headline)),
-        SectionBlock(text=MarkdownTextObject(text=team_figures(stats))),
+        SectionBlock(text=MarkdownTextObject(text=team_figures(stats, framework))),
     ]
     if lines:
-        intro = _("Try these on your calls this week:")
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=intro + "\n" + "\n".join(lines))))
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=_(
-                        "A call moves a deal when it qualifies the timeline, reaches the "
-                        "decision authority, or sets a dated next step. Debrief yours with "
-                        "`/debrief`."
-                    )
-                )
-            ]
+        practise = _("Try these on your calls this week:\n{prompts}").format(
+            prompts="\n".join(lines)
         )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=practise)))
+    moves = _("A call moves a deal when it {moves}. Debrief yours with `/debrief`.").format(
+        moves=words.what_moves_a_deal(framework)
     )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=moves)]))
     return Rendered(text=headline, blocks=_blocks(blocks))
 
 
@@ -101,9 +106,9 @@ def no_debriefs_for_nudge(team: str, channel: str) -> Rendered:
     """To a team's managers instead of a nudge nobody's calls could inform."""
     text = _(
         "No one in *{team}* debriefed a call in the last {days} days, so I did not post this "
-        "week's coaching nudge in <#{channel}>. A reminder at your next team meeting that "
+        "week's coaching nudge in {channel}. A reminder at your next team meeting that "
         "`/debrief` takes under a minute may help."
-    ).format(team=escape(team), days=WINDOW_DAYS, channel=channel)
+    ).format(team=isolate(escape(team)), days=WINDOW_DAYS, channel=isolate(f"<#{channel}>"))
     return Rendered(text=text, blocks=_blocks([SectionBlock(text=MarkdownTextObject(text=text))]))
 
 
@@ -126,9 +131,9 @@ def reminders(steps: list[DueStep]) -> Rendered:
     listed: list[str] = []
     for index, step in enumerate(steps):
         line = _("*{deal}*: {step} (due {due})").format(
-            deal=escape(step.deal),
-            step=escape(step.next_step or _("next step")),
-            due=step.due.isoformat(),
+            deal=isolate(escape(step.deal)),
+            step=isolate(escape(step.next_step)) if step.next_step else _("next step"),
+            due=day(step.due),
         )
         if index < MAX_REMINDER_BUTTONS:
             blocks.append(
@@ -160,7 +165,7 @@ def paused(until: date) -> str:
     return _(
         ":palm_tree: Reminders paused until {until} (inclusive). `/debrief resume` turns them "
         "back on."
-    ).format(until=until.isoformat())
+    ).format(until=day(until))
 
 
 def resumed() -> str:
@@ -177,8 +182,8 @@ def pause_usage() -> str:
 def coaching_request(
     rep: str, deal: str, session_id: int, summary_blocks: list[dict[str, Any]]
 ) -> Rendered:
-    text = _(":raising_hand: <@{rep}> would like coaching on *{deal}*.").format(
-        rep=rep, deal=escape(deal)
+    text = _(":raising_hand: {rep} would like coaching on *{deal}*.").format(
+        rep=mention(rep), deal=isolate(escape(deal))
     )
     blocks = [SectionBlock(text=MarkdownTextObject(text=text)).to_dict(), *summary_blocks[:20]]
     blocks.append(
@@ -212,7 +217,7 @@ def session_modal(deal: str, session_id: int, suggested: datetime | None) -> dic
         close=_("Cancel"),
         private_metadata=json.dumps({"session_id": session_id}),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{escape(deal)}*")),
+            SectionBlock(text=MarkdownTextObject(text=f"*{isolate(escape(deal))}*")),
             InputBlock(
                 block_id="starts_at",
                 label=_("When"),
@@ -236,15 +241,20 @@ def _when(moment: datetime) -> str:
 
 def session_scheduled(deal: str, rep: str, manager: str, starts_at: datetime) -> Rendered:
     text = _(
-        ":calendar: Coaching session on *{deal}* with <@{rep}> and <@{manager}>: {when}. "
+        ":calendar: Coaching session on *{deal}* with {rep} and {manager}: {when}. "
         "I will remind you both 15 minutes before."
-    ).format(deal=escape(deal), rep=rep, manager=manager, when=_when(starts_at))
+    ).format(
+        deal=isolate(escape(deal)),
+        rep=mention(rep),
+        manager=mention(manager),
+        when=isolate(_when(starts_at)),
+    )
     return Rendered(text=text, blocks=_blocks([SectionBlock(text=MarkdownTextObject(text=text))]))
 
 
 def session_reminder(deal: str, other: str, starts_at: datetime) -> Rendered:
-    text = _(":hourglass: Coaching session on *{deal}* with <@{other}> starts {when}.").format(
-        deal=escape(deal), other=other, when=_when(starts_at)
+    text = _(":hourglass: Coaching session on *{deal}* with {other} starts {when}.").format(
+        deal=isolate(escape(deal)), other=mention(other), when=isolate(_when(starts_at))
     )
     return Rendered(text=text, blocks=_blocks([SectionBlock(text=MarkdownTextObject(text=text))]))
 
@@ -253,7 +263,7 @@ def session_debrief_prompt(deal: str, deal_id: int) -> Rendered:
     text = _(
         ":memo: How did the coaching session on *{deal}* go? Debrief it while it is fresh: what "
         "will you do differently on the next call?"
-    ).format(deal=escape(deal))
+    ).format(deal=isolate(escape(deal)))
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(

@@ -4,6 +4,7 @@ and the rep's post-mortem."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -18,10 +19,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from coaching.debrief import MAX_LONG_TEXT
-from coaching.gaps import ADVICE, Gap
-from coaching.i18n import _
+from coaching.frameworks import Framework, default_framework
+from coaching.i18n import _, isolate
+from handlers.views import criteria as words
 from handlers.views.debrief_messages import Rendered
-from handlers.views.text import escape
+from handlers.views.text import day, escape, mention
 
 DEBRIEF_DEAL_ACTION = "debrief_deal"
 POST_MORTEM_OPEN_ACTION = "post_mortem_open"
@@ -32,18 +34,22 @@ def _section(text: str) -> Rendered:
     return Rendered(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text)).to_dict()])
 
 
+def _deal(name: str) -> str:
+    return isolate(escape(name))
+
+
 def snoozed(deal: str, until: date) -> Rendered:
     return _section(
         _(":zzz: *{deal}* is snoozed until {until}: it stays out of digests until then.").format(
-            deal=escape(deal), until=until.isoformat()
+            deal=_deal(deal), until=day(until)
         )
     )
 
 
 def update_requested(deal: str, rep: str) -> Rendered:
     return _section(
-        _(":speech_balloon: Asked <@{rep}> for an update on *{deal}*.").format(
-            rep=rep, deal=escape(deal)
+        _(":speech_balloon: Asked {rep} for an update on *{deal}*.").format(
+            rep=mention(rep), deal=_deal(deal)
         )
     )
 
@@ -51,28 +57,35 @@ def update_requested(deal: str, rep: str) -> Rendered:
 def update_not_sent(rep: str) -> Rendered:
     return _section(
         _(
-            ":warning: Slack did not take the message to <@{rep}> just now; try again in a minute."
-        ).format(rep=rep)
+            ":warning: Slack did not take the message to {rep} just now; try again in a minute."
+        ).format(rep=mention(rep))
     )
 
 
 def update_already_requested(deal: str, rep: str) -> Rendered:
     return _section(
-        _("You already asked <@{rep}> about *{deal}* today.").format(rep=rep, deal=escape(deal))
+        _("You already asked {rep} about *{deal}* today.").format(
+            rep=mention(rep), deal=_deal(deal)
+        )
     )
 
 
-def update_request(deal: str, deal_id: int, manager: str, gaps: list[Gap]) -> Rendered:
+def update_request(
+    deal: str,
+    deal_id: int,
+    manager: str,
+    gaps: Sequence[str],
+    framework: Framework | None = None,
+) -> Rendered:
     """The DM a rep gets when their manager asks for an update from the digest."""
     question = (
-        _(ADVICE[gaps[0]].question)
+        words.gap_question(framework or default_framework(), gaps[0])
         if gaps
         else _("What has changed since your last call, and what is the next step?")
     )
     text = _(
-        "<@{manager}> asked for an update on *{deal}*. Worth answering on your next call: "
-        "“{question}”"
-    ).format(manager=manager, deal=escape(deal), question=question)
+        "{manager} asked for an update on *{deal}*. Worth answering on your next call: “{question}”"
+    ).format(manager=mention(manager), deal=_deal(deal), question=question)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(
@@ -91,27 +104,25 @@ def update_request(deal: str, deal_id: int, manager: str, gaps: list[Gap]) -> Re
 
 def closed(deal: str, outcome: str, rep: str) -> Rendered:
     if outcome == "won":
-        text = _(":trophy: Marked *{deal}* as won. <@{rep}> is asked for a short post-mortem.")
+        text = _(":trophy: Marked *{deal}* as won. {rep} is asked for a short post-mortem.")
     else:
-        text = _(":x: Marked *{deal}* as lost. <@{rep}> is asked for a short post-mortem.")
-    return _section(text.format(deal=escape(deal), rep=rep))
+        text = _(":x: Marked *{deal}* as lost. {rep} is asked for a short post-mortem.")
+    return _section(text.format(deal=_deal(deal), rep=mention(rep)))
 
 
 def already_closed(deal: str) -> Rendered:
-    return _section(_("*{deal}* was already closed.").format(deal=escape(deal)))
+    return _section(_("*{deal}* was already closed.").format(deal=_deal(deal)))
 
 
 def post_mortem_request(deal: str, deal_id: int, outcome: str, manager: str) -> Rendered:
     if outcome == "won":
         text = _(
-            "<@{manager}> marked *{deal}* as won. Congratulations! Two minutes on what made "
+            "{manager} marked *{deal}* as won. Congratulations! Two minutes on what made "
             "the difference will help the whole team."
         )
     else:
-        text = _(
-            "<@{manager}> marked *{deal}* as lost. Two minutes on why will help the next deal."
-        )
-    text = text.format(manager=manager, deal=escape(deal))
+        text = _("{manager} marked *{deal}* as lost. Two minutes on why will help the next deal.")
+    text = text.format(manager=mention(manager), deal=_deal(deal))
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(
@@ -130,7 +141,7 @@ def post_mortem_request(deal: str, deal_id: int, outcome: str, manager: str) -> 
 def post_mortem_saved(deal: str) -> Rendered:
     return _section(
         _(":white_check_mark: Thanks: your post-mortem for *{deal}* is saved.").format(
-            deal=escape(deal)
+            deal=_deal(deal)
         )
     )
 
@@ -156,7 +167,7 @@ def post_mortem_modal(deal: str, deal_id: int, outcome: str) -> dict[str, Any]:
         close=_("Cancel"),
         private_metadata=json.dumps({"deal_id": deal_id, "outcome": outcome}),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{escape(deal)}*")),
+            SectionBlock(text=MarkdownTextObject(text=f"*{_deal(deal)}*")),
             InputBlock(
                 block_id="main_reason",
                 label=reason_label,

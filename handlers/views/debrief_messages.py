@@ -1,20 +1,28 @@
 """What a rep reads after recording a debrief: the confirmation DM, the threaded reply to a
-post-call message, the format help, and the words for each input problem."""
+post-call message, the format help, and the words for each input problem. The workspace's
+framework decides which questions are shown back and which gaps are named."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from coaching.answers import answer
 from coaching.debrief import DebriefInput, FieldError
 from coaching.debrief_message import DebriefParseError
-from coaching.gaps import ADVICE, N_, Gap
-from coaching.i18n import _, ngettext
+from coaching.frameworks import Framework, default_framework
+from coaching.gaps import N_
+from coaching.i18n import _, current_language, isolate, join, ngettext
+from coaching.message_words import FIELD_WORDS, HEADER_WORDS, NO_WORDS, YES_WORDS
+from handlers.views import criteria as words
 from handlers.views.kit import Json, actions, button, context, section
-from handlers.views.text import escape_clipped
+from handlers.views.text import day, escape_clipped
 
 EDIT_ACTION = "debrief_edit"
+# Labels of the built-in fields (and the default framework's criteria, whose words the
+# framework file gives: kept here so the message catalog has them too).
 FIELD_LABELS = {
     "deal": N_("Deal"),
     "call_date": N_("Call date"),
@@ -42,8 +50,16 @@ def _yes_no(value: bool | None) -> str:
     return _("yes") if value else _("no")
 
 
+def field_label(field: str, framework: Framework | None = None) -> str:
+    """A field's short name: a built-in field's, or the criterion's label."""
+    criterion = (framework or default_framework()).criterion(field)
+    if criterion is not None:
+        return words.label(criterion)
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
 def _date(value: date | None) -> str:
-    return value.isoformat() if value else _("none")
+    return day(value) if value else _("none")
 
 
 def field_error_text(error: FieldError) -> str:
@@ -78,19 +94,24 @@ SHOWN_LONG_TEXT = 2800
 SHOWN_BAD_VALUE = 200
 
 
-def recorded_blocks(entry: DebriefInput, deal: str) -> list[Json]:
-    """The debrief field by field, as the rep entered it (very long text shortened, visibly)."""
+def recorded_blocks(
+    entry: DebriefInput, deal: str, framework: Framework | None = None
+) -> list[Json]:
+    """The debrief field by field, as the rep entered it (very long text shortened, visibly):
+    the framework's questions in its order."""
+    framework = framework or default_framework()
+    step = isolate(escape_clipped(entry.next_step, SHOWN_NEXT_STEP)) if entry.next_step else None
     summary = "\n".join(
         [
-            _("*Deal:* {deal}").format(deal=escape_clipped(deal, SHOWN_DEAL)),
-            _("*Call date:* {date}").format(date=entry.call_date.isoformat()),
-            _("*Timeline qualified:* {answer}").format(answer=_yes_no(entry.timeline_qualified)),
-            _("*Decision authority reached:* {answer}").format(
-                answer=_yes_no(entry.authority_reached)
+            _("*Deal:* {deal}").format(deal=isolate(escape_clipped(deal, SHOWN_DEAL))),
+            _("*Call date:* {date}").format(date=day(entry.call_date)),
+            *(
+                _("*{label}:* {answer}").format(
+                    label=words.answered(c), answer=_yes_no(answer(entry, c.key))
+                )
+                for c in framework.criteria
             ),
-            _("*Next step:* {step}").format(
-                step=escape_clipped(entry.next_step or _("none"), SHOWN_NEXT_STEP)
-            ),
+            _("*Next step:* {step}").format(step=step or _("none")),
             _("*Next step date:* {date}").format(date=_date(entry.next_step_date)),
         ]
     )
@@ -105,15 +126,14 @@ def recorded_blocks(entry: DebriefInput, deal: str) -> list[Json]:
     return blocks
 
 
-def gap_blocks(gaps: list[Gap]) -> list[Json]:
-    """Each gap the deal has now, with the question to ask on the next call."""
+def gap_blocks(gaps: Sequence[str], framework: Framework | None = None) -> list[Json]:
+    """Each gap the deal has now (criterion keys, and `next_step`), with the question to ask
+    on the next call."""
+    framework = framework or default_framework()
     if not gaps:
         return [
             context(
-                _(
-                    ":white_check_mark: No gaps: timeline qualified, decision authority "
-                    "reached and a dated next step."
-                )
+                _(":white_check_mark: No gaps: every question answered yes, and a dated next step.")
             )
         ]
     intro = ngettext(
@@ -123,38 +143,51 @@ def gap_blocks(gaps: list[Gap]) -> list[Json]:
     ).format(count=len(gaps))
     lines = [intro]
     for gap in gaps:
-        advice = ADVICE[gap]
         lines.append(
             _("• *{label}*: “{question}”").format(
-                label=_(advice.label), question=_(advice.question)
+                label=words.gap_label(framework, gap), question=words.gap_question(framework, gap)
             )
         )
     return [section("\n".join(lines))]
 
 
-def confirmation(entry: DebriefInput, deal: str, gaps: list[Gap], *, corrected: bool) -> Rendered:
+def confirmation(
+    entry: DebriefInput,
+    deal: str,
+    gaps: Sequence[str],
+    *,
+    corrected: bool,
+    framework: Framework | None = None,
+) -> Rendered:
     """The DM a rep gets once a debrief is saved from the modal."""
+    name = isolate(escape_clipped(deal, SHOWN_DEAL))
     if corrected:
-        headline = _(":pencil2: Debrief corrected for *{deal}*.").format(
-            deal=escape_clipped(deal, SHOWN_DEAL)
-        )
+        headline = _(":pencil2: Debrief corrected for *{deal}*.").format(deal=name)
     else:
-        headline = _(":white_check_mark: Debrief saved for *{deal}*.").format(
-            deal=escape_clipped(deal, SHOWN_DEAL)
-        )
-    blocks = [section(headline), *recorded_blocks(entry, deal), *gap_blocks(gaps)]
+        headline = _(":white_check_mark: Debrief saved for *{deal}*.").format(deal=name)
+    blocks = [
+        section(headline),
+        *recorded_blocks(entry, deal, framework),
+        *gap_blocks(gaps, framework),
+    ]
     return Rendered(text=headline, blocks=blocks)
 
 
-def thread_reply(entry: DebriefInput, deal: str, gaps: list[Gap], debrief_id: int) -> Rendered:
+def thread_reply(
+    entry: DebriefInput,
+    deal: str,
+    gaps: Sequence[str],
+    debrief_id: int,
+    framework: Framework | None = None,
+) -> Rendered:
     """The answer in a post-call message's thread: what was understood, and a way to fix it."""
     headline = _(
         ":white_check_mark: Recorded a debrief for *{deal}*. Here is what I understood:"
-    ).format(deal=escape_clipped(deal, SHOWN_DEAL))
+    ).format(deal=isolate(escape_clipped(deal, SHOWN_DEAL)))
     blocks = [
         section(headline),
-        *recorded_blocks(entry, deal),
-        *gap_blocks(gaps),
+        *recorded_blocks(entry, deal, framework),
+        *gap_blocks(gaps, framework),
         actions("debrief_actions", button(EDIT_ACTION, _("Correct it"), str(debrief_id))),
     ]
     return Rendered(text=headline, blocks=blocks)
@@ -173,22 +206,36 @@ def privately(message: Rendered, channel: str) -> Rendered:
     return Rendered(text=message.text, blocks=[context(about), *message.blocks])
 
 
-def message_format() -> str:
-    """The expected format of a post-call message, as a code block."""
-    return _(
-        "```debrief Acme Corp\n"
-        "timeline: yes\n"
-        "authority: no\n"
-        "next step: demo for the CFO\n"
-        "next step date: 2026-12-15\n"
-        "went well: they shared their budget\n"
-        "improve: ask who else decides\n"
-        "call date: 2026-12-01```"
-    )
+def _word(by_language: dict[str, tuple[str, ...]]) -> str:
+    return (by_language.get(current_language()) or by_language["en"])[0]
 
 
-def _parse_problem(error: DebriefParseError) -> str:
-    field = _(FIELD_LABELS.get(error.field or "", "")) if error.field else ""
+def message_format(framework: Framework | None = None) -> str:
+    """An example post-call message in the reader's language, as a code block: the message's
+    own syntax (keyword, then "field: value" lines), with the framework's criteria answered
+    yes, no, yes... and sample values from the catalog."""
+    framework = framework or default_framework()
+    language = current_language()
+    header = HEADER_WORDS[1] if language == "ar" else HEADER_WORDS[0]
+    yes, no = _word(YES_WORDS), _word(NO_WORDS)
+    sample_deal = _("Acme Corp")  # a value in the message's syntax, not part of a sentence
+    lines = [f"{header} {sample_deal}"]
+    for index, criterion in enumerate(framework.criteria):
+        keyword = _word(dict(criterion.keywords))
+        lines.append(f"{keyword}: {no if index % 2 else yes}")
+    samples = [
+        ("next_step", _("demo for the CFO")),
+        ("next_step_date", "2026-12-15"),
+        ("went_well", _("they shared their budget")),
+        ("improve", _("ask who else decides")),
+        ("call_date", "2026-12-01"),
+    ]
+    lines += [f"{_word(FIELD_WORDS[field])}: {value}" for field, value in samples]
+    return "```" + "\n".join(lines) + "```"
+
+
+def _parse_problem(error: DebriefParseError, framework: Framework | None = None) -> str:
+    field = field_label(error.field, framework) if error.field else ""
     value = escape_clipped(error.value or "", SHOWN_BAD_VALUE)
     if error.code == "no_deal":
         return _("The first line needs the deal name after `debrief`.")
@@ -203,26 +250,28 @@ def _parse_problem(error: DebriefParseError) -> str:
     return _("I could not read this message.")
 
 
-def not_recorded(problems: list[str]) -> Rendered:
+def not_recorded(problems: list[str], framework: Framework | None = None) -> Rendered:
     """Why a post-call message was not recorded (nothing was saved), and the format."""
     headline = _(":warning: I did not record this debrief:")
     body = "\n".join([headline, *(f"• {problem}" for problem in problems)])
-    help_text = _("Fix the message and post it again, in this form:") + "\n" + message_format()
+    help_text = _("Fix the message and post it again, in this form:\n{example}").format(
+        example=message_format(framework)
+    )
     return Rendered(text=headline, blocks=[section(body), section(help_text)])
 
 
-def parse_failed(error: DebriefParseError) -> Rendered:
-    return not_recorded([_parse_problem(error)])
+def parse_failed(error: DebriefParseError, framework: Framework | None = None) -> Rendered:
+    return not_recorded([_parse_problem(error, framework)], framework)
 
 
-def invalid_entry(errors: list[FieldError]) -> Rendered:
+def invalid_entry(errors: list[FieldError], framework: Framework | None = None) -> Rendered:
     problems = [
         _("*{field}*: {problem}").format(
-            field=_(FIELD_LABELS.get(error.field, error.field)), problem=field_error_text(error)
+            field=field_label(error.field, framework), problem=field_error_text(error)
         )
         for error in errors
     ]
-    return not_recorded(problems)
+    return not_recorded(problems, framework)
 
 
 def not_saved() -> Rendered:
@@ -230,14 +279,15 @@ def not_saved() -> Rendered:
     return Rendered(text=text, blocks=[section(text)])
 
 
-def command_help() -> str:
+def command_help(framework: Framework | None = None) -> str:
     """`/debrief help`: what the command and the post-call message do."""
-    return (
-        _(
-            "*/debrief* `[deal name]` opens a form to record a sales call: the deal, whether the "
-            "buying timeline is qualified, whether you reached the decision authority, the next "
-            "step and its date, what went well and what to improve.\n"
-            "You can also send me a message (or post in a channel I am in) like this:\n"
-        )
-        + message_format()
+    framework = framework or default_framework()
+    return _(
+        "*/debrief* `[deal name]` opens a form to record a sales call: the deal, a yes or no "
+        "for each qualification question ({questions}), the next step and its date, what went "
+        "well and what to improve.\n"
+        "You can also send me a message (or post in a channel I am in) like this:\n{example}"
+    ).format(
+        questions=join([words.label(c) for c in framework.criteria]),
+        example=message_format(framework),
     )

@@ -1,19 +1,25 @@
 """The debrief modal: the same form for a new debrief, a prefilled one and a correction.
 
 Block ids are fixed by the interface contract (acceptance tests and integrations read them);
-each input's action_id repeats its block_id so that state is `values[block][block]`. Built as
-plain dicts (handlers/views/kit.py): it is on every /debrief's path.
+each input's action_id repeats its block_id so that state is `values[block][block]`. The
+questions are the workspace framework's, each block's id its criterion's key (so `timeline`
+and `authority` keep theirs). Built as plain dicts (handlers/views/kit.py): it is on every
+/debrief's path.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from coaching.answers import NO_ANSWERS, answer
 from coaching.debrief import MAX_DEAL_NAME, MAX_LONG_TEXT, MAX_NEXT_STEP
+from coaching.frameworks import Framework, default_framework
 from coaching.i18n import _
+from handlers.views import criteria as words
 from handlers.views.kit import Json, context, input_block, modal, option, plain
 from handlers.views.text import clip
 
@@ -39,6 +45,7 @@ class ModalPrefill:
     notes: str | None = None
     coaching_requested: bool = False
     debrief_id: int | None = None
+    criteria: Mapping[str, bool] = NO_ANSWERS  # the other criteria's answers, by key
 
 
 def new_deal_option(name: str) -> Json:
@@ -120,8 +127,15 @@ def _deal_initial(prefill: ModalPrefill) -> Json | None:
     return None
 
 
-def debrief_modal(prefill: ModalPrefill, today: date, private_metadata: dict[str, Any]) -> Json:
-    """The modal as `views.open` wants it."""
+def debrief_modal(
+    prefill: ModalPrefill,
+    today: date,
+    private_metadata: dict[str, Any],
+    framework: Framework | None = None,
+) -> Json:
+    """The modal as `views.open` wants it, asking the framework's questions (the default
+    framework's when none is given)."""
+    framework = framework or default_framework()
     correcting = prefill.debrief_id is not None
     deal: Json = {
         "type": "external_select",
@@ -140,19 +154,15 @@ def debrief_modal(prefill: ModalPrefill, today: date, private_metadata: dict[str
             hint=_("Start typing: pick one of your deals, or create a new one."),
         ),
         _date("call_date", _("When was the call?"), prefill.call_date or today, optional=False),
-        _yes_no(
-            "timeline",
-            _("Is the buying timeline qualified?"),
-            _("Yes: we know when and why they will buy"),
-            _("No, not yet"),
-            prefill.timeline_qualified,
-        ),
-        _yes_no(
-            "authority",
-            _("Did you reach the decision authority?"),
-            _("Yes: I spoke with who signs"),
-            _("No, not yet"),
-            prefill.authority_reached,
+        *(
+            _yes_no(
+                c.key,
+                words.question(c),
+                words.yes_option(c),
+                words.no_option(c),
+                answer(prefill, c.key),
+            )
+            for c in framework.criteria
         ),
         _text(
             "next_step",
@@ -168,9 +178,8 @@ def debrief_modal(prefill: ModalPrefill, today: date, private_metadata: dict[str
         _text("notes", _("Other notes"), prefill.notes, MAX_LONG_TEXT, multiline=True),
         _coaching(prefill.coaching_requested),
         context(
-            _(
-                "A call moves a deal when it qualifies the timeline, reaches the "
-                "decision authority, or sets a dated next step."
+            _("A call moves a deal when it {moves}.").format(
+                moves=words.what_moves_a_deal(framework)
             )
         ),
     ]

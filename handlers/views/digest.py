@@ -3,12 +3,12 @@
 Slack refuses a message over 50 blocks or about 13,000 characters of block text, so the
 deals that fit get their own section and buttons (the most urgent first, across all teams:
 timeline and authority gaps lead), the next ones a line each, and any beyond that are counted.
-Nothing is dropped without saying so.
+Nothing is dropped without saying so. Reasons are named in the workspace framework's words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,10 +21,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from coaching.i18n import _, ngettext
-from coaching.stalls import ADVICE, REASON_ORDER, Reason, StalledDeal
+from coaching.frameworks import Framework, default_framework
+from coaching.i18n import SOURCE_LANGUAGE, _, in_language, is_rtl, isolate, join, ngettext
+from coaching.stalls import StalledDeal, reason_order
+from handlers.views import criteria as words
 from handlers.views.debrief_messages import Rendered
-from handlers.views.text import clip, escape
+from handlers.views.text import clip, escape, mention
 
 SNOOZE_ACTION = "digest_snooze"
 ASK_UPDATE_ACTION = "digest_ask_update"
@@ -44,15 +46,20 @@ class TeamDigest:
     stalled: list[StalledDeal] = field(default_factory=list)
 
 
-def reason_words(stalled: StalledDeal) -> str:
+def reason_words(stalled: StalledDeal, framework: Framework | None = None) -> str:
     """Each reason with its number of days, e.g. "Gone quiet (quiet for 16 days)"."""
+    framework = framework or default_framework()
     parts = []
     for stall in stalled.stalls:
-        advice = ADVICE[stall.reason]
-        singular, plural = advice.detail
+        singular, plural = words.reason_detail(stall.reason)
         detail = ngettext(singular, plural, stall.days).format(days=stall.days)
-        parts.append(_("{label} ({detail})").format(label=_(advice.label), detail=detail))
-    return "; ".join(parts)
+        label = words.reason_label(framework, stall.reason)
+        parts.append(_("{label} ({detail})").format(label=label, detail=detail))
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        # A list pattern, as CLDR's are: reasons are separated more strongly than a comma.
+        text = _("{reasons}; {reason}").format(reasons=text, reason=part)
+    return text
 
 
 def _last_debrief(stalled: StalledDeal) -> str:
@@ -64,23 +71,27 @@ def _last_debrief(stalled: StalledDeal) -> str:
     )
 
 
-def _deal_text(stalled: StalledDeal) -> str:
+def _deal_text(stalled: StalledDeal, framework: Framework) -> str:
     deal = stalled.deal
-    question = _(ADVICE[stalled.stalls[0].reason].question)
+    question = words.reason_question(framework, stalled.stalls[0].reason)
     return "\n".join(
         [
-            _("*{deal}* · <@{rep}> · {last}").format(
-                deal=escape(deal.name), rep=deal.rep_user_id, last=_last_debrief(stalled)
+            _("*{deal}* · {rep} · {last}").format(
+                deal=isolate(escape(deal.name)),
+                rep=mention(deal.rep_user_id),
+                last=_last_debrief(stalled),
             ),
-            reason_words(stalled),
+            reason_words(stalled, framework),
             _("_Ask:_ {question}").format(question=question),
         ]
     )
 
 
-def _deal_line(stalled: StalledDeal) -> str:
-    return _("• *{deal}* · <@{rep}> · {reasons}").format(
-        deal=escape(stalled.deal.name), rep=stalled.deal.rep_user_id, reasons=reason_words(stalled)
+def _deal_line(stalled: StalledDeal, framework: Framework) -> str:
+    return _("• *{deal}* · {rep} · {reasons}").format(
+        deal=isolate(escape(stalled.deal.name)),
+        rep=mention(stalled.deal.rep_user_id),
+        reasons=reason_words(stalled, framework),
     )
 
 
@@ -97,7 +108,9 @@ def _buttons(stalled: StalledDeal) -> ActionsBlock:
     )
 
 
-def summary_line(open_deals: int, stalled: list[StalledDeal]) -> str:
+def summary_line(
+    open_deals: int, stalled: list[StalledDeal], framework: Framework | None = None
+) -> str:
     if not open_deals and not stalled:
         return _(":white_check_mark: No open deals.")
     if not stalled:
@@ -113,14 +126,17 @@ def summary_line(open_deals: int, stalled: list[StalledDeal]) -> str:
     if not lacking:
         return _("{stuck}.").format(stuck=stuck)
     why = ngettext(
-        "{lacking} of them lacks a qualified timeline or decision authority.",
-        "{lacking} of them lack a qualified timeline or decision authority.",
+        "{lacking} of them lacks {qualification}.",
+        "{lacking} of them lack {qualification}.",
         lacking,
-    ).format(lacking=lacking)
+    ).format(
+        lacking=lacking,
+        qualification=words.what_qualifies((framework or default_framework()).gating),
+    )
     return _("{stuck}; {why}").format(stuck=stuck, why=why)
 
 
-def _primary(stalled: StalledDeal) -> Reason:
+def _primary(stalled: StalledDeal) -> str:
     return stalled.stalls[0].reason
 
 
@@ -129,8 +145,9 @@ class _Group:
     """One team's deals stuck for one (primary) reason, and which of them are shown."""
 
     team: int
-    reason: Reason
+    reason: str
     deals: list[StalledDeal]
+    framework: Framework
     detailed: list[StalledDeal] = field(default_factory=list)
     lines: list[list[str]] = field(default_factory=list)  # deal lines, packed into sections
 
@@ -140,7 +157,7 @@ class _Group:
 
     def heading(self) -> str:
         return _("*{label}* ({count})").format(
-            label=_(ADVICE[self.reason].label), count=len(self.deals)
+            label=words.reason_label(self.framework, self.reason), count=len(self.deals)
         )
 
 
@@ -158,14 +175,16 @@ class _Budget:
         return True
 
 
-def _choose(teams: list[TeamDigest], team_headings: list[str], budget: _Budget) -> list[_Group]:
+def _choose(
+    teams: list[TeamDigest], team_headings: list[str], budget: _Budget, framework: Framework
+) -> list[_Group]:
     """Decide which deals the message shows, most urgent first across every team (timeline
     and authority gaps lead), whatever team they are in: the first DETAILED_DEALS get a
     section and buttons, the next a line each, until the message is full. A heading is only
     spent when a deal under it fits too."""
     groups = [
-        _Group(index, reason, [s for s in team.stalled if _primary(s) is reason])
-        for reason in REASON_ORDER
+        _Group(index, reason, [s for s in team.stalled if _primary(s) == reason], framework)
+        for reason in reason_order(framework)
         for index, team in enumerate(teams)
     ]
     groups = [group for group in groups if group.deals]
@@ -178,13 +197,13 @@ def _choose(teams: list[TeamDigest], team_headings: list[str], budget: _Budget) 
                 headings.append(team_headings[group.team])
             head_chars = sum(len(h) for h in headings)
             if detailed < DETAILED_DEALS and not group.lines:
-                text = _deal_text(stalled)
+                text = _deal_text(stalled, framework)
                 if budget.take(len(headings) + 2, head_chars + len(text) + 60):
                     group.detailed.append(stalled)
                     detailed += 1
                     team_headed.add(group.team)
                     continue
-            line = _deal_line(stalled)
+            line = _deal_line(stalled, framework)
             last = group.lines[-1] if group.lines else None
             if last is not None and sum(len(x) + 1 for x in last) + len(line) <= SECTION_LIMIT:
                 if budget.take(len(headings), head_chars + len(line) + 1):
@@ -196,25 +215,30 @@ def _choose(teams: list[TeamDigest], team_headings: list[str], budget: _Budget) 
     return groups
 
 
-def _team_heading(team: TeamDigest) -> str:
+def _team_heading(team: TeamDigest, framework: Framework) -> str:
     return _("*Team {name}*: {summary}").format(
-        name=escape(team.name), summary=summary_line(team.open_deals, team.stalled)
+        name=isolate(escape(team.name)),
+        summary=summary_line(team.open_deals, team.stalled, framework),
     )
 
 
-def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
-    """One message for a manager, grouped by team when they manage several."""
+def weekly_digest(
+    week: str, teams: list[TeamDigest], framework: Framework | None = None
+) -> Rendered:
+    """One message for a manager, grouped by team when they manage several, in the words of
+    the workspace's framework (the default framework's when none is given)."""
+    framework = framework or default_framework()
     total_open = sum(t.open_deals for t in teams)
     everything = [s for t in teams for s in t.stalled]
-    title = _("Weekly deal review, {week}").format(week=week)
-    summary = summary_line(total_open, everything)
+    title = _("Weekly deal review, {week}").format(week=isolate(week))
+    summary = summary_line(total_open, everything, framework)
     blocks: list[Block] = [
         HeaderBlock(text=clip(title, 150)),
         SectionBlock(text=MarkdownTextObject(text=summary)),
     ]
-    team_headings = [_team_heading(team) for team in teams]
+    team_headings = [_team_heading(team, framework) for team in teams]
     budget = _Budget(len(blocks), len(title) + len(summary))
-    groups = _choose(teams, team_headings, budget)
+    groups = _choose(teams, team_headings, budget, framework)
     # Then, room permitting, one line for each team with nothing stalled.
     all_clear = {
         index
@@ -228,7 +252,8 @@ def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
         for group in mine:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=group.heading())]))
             for stalled in group.detailed:
-                blocks.append(SectionBlock(text=MarkdownTextObject(text=_deal_text(stalled))))
+                text = _deal_text(stalled, framework)
+                blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
                 blocks.append(_buttons(stalled))
             for section in group.lines:
                 blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(section))))
@@ -243,22 +268,34 @@ def weekly_digest(week: str, teams: list[TeamDigest]) -> Rendered:
         ).format(count=left_out)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     rendered: list[dict[str, Any]] = [block.to_dict() for block in blocks]
-    return Rendered(text=f"{title}: {summary}", blocks=rendered)
+    notification = _("{title}: {summary}").format(title=title, summary=summary)
+    return Rendered(text=notification, blocks=rendered)
 
 
 @dataclass(frozen=True)
 class ChartTexts:
-    title: str
+    title: str  # the file's title in Slack, which lays out any language
     y_label: str
     no_calls: str
     filename: str
+    drawn_title: str  # the title drawn on the picture
 
 
 def chart_texts(teams: list[str], week: str) -> ChartTexts:
-    """The words drawn on the weekly chart, and its file's name."""
+    """The words of the weekly chart, and its file's name. The picture's own words stay in
+    English for a right-to-left language: the drawing library neither joins Arabic letters
+    nor orders right-to-left text, so they would come out unreadable; Slack shows the file's
+    title, in the reader's language, above it."""
+    title = _("Effective calls, last 8 weeks: {teams}").format(
+        teams=join([isolate(team) for team in teams])
+    )
+    if is_rtl():
+        drawn = in_language(SOURCE_LANGUAGE, chart_texts, teams, week)
+        return replace(drawn, title=title)
     return ChartTexts(
-        title=_("Effective calls, last 8 weeks: {teams}").format(teams=", ".join(teams)),
+        title=title,
         y_label=_("Share of debriefed calls"),
         no_calls=_("no calls"),
         filename=f"effective-calls-{week}.png",
+        drawn_title=title,
     )

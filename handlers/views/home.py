@@ -2,6 +2,7 @@
 
 Slack allows 100 blocks in a Home tab, so every list here is capped and says what it left
 out: a manager of fifty reps with ten thousand deals gets the same shape as one with three.
+Gaps, stall reasons and shares follow the workspace's framework.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from coaching.gaps import ADVICE, gaps_of
-from coaching.i18n import _, ngettext
+from coaching.frameworks import Framework, default_framework
+from coaching.gaps import gaps_of
+from coaching.i18n import _, isolate, join, ngettext
 from coaching.metrics import (
     DEFINITIONS,
     Qualification,
     StallCauses,
     WeekFigures,
 )
-from coaching.stalls import ADVICE as STALL_ADVICE
-from coaching.stalls import REASON_ORDER, DealSnapshot, StalledDeal
+from coaching.stalls import DealSnapshot, StalledDeal, reason_order
+from handlers.views import criteria as words
 from handlers.views.digest import reason_words
-from handlers.views.text import clip, escape, escape_clipped
+from handlers.views.text import clip, day, escape, escape_clipped, mention
 from storage.debriefs import OpenDeal
 
 HOME_DEBRIEF_ACTION = "home_debrief"
@@ -71,6 +73,7 @@ class HomeData:
     total_deals: int
     mine: RepWeeks
     board: ManagerBoard | None
+    framework: Framework | None = None  # the workspace's; the default framework when None
 
 
 def _section(text: str) -> SectionBlock:
@@ -109,7 +112,7 @@ def trend(weeks: list[WeekFigures]) -> str:
 def _week_line(weeks: list[WeekFigures]) -> str:
     now = weeks[-1]
     return _("{effective} of {calls} calls effective this week · last {n} weeks {trend}").format(
-        effective=now.effective, calls=now.calls, n=len(weeks), trend=trend(weeks)
+        effective=now.effective, calls=now.calls, n=len(weeks), trend=isolate(trend(weeks))
     )
 
 
@@ -117,54 +120,59 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 
 
-def _deal_block(deal: OpenDeal) -> SectionBlock:
-    gaps = gaps_of(deal.answers)
-    gap_text = ", ".join(_(ADVICE[gap].label) for gap in gaps) if gaps else _("no gaps")
+def _deal_block(deal: OpenDeal, framework: Framework) -> SectionBlock:
+    gaps = gaps_of(deal.answers, framework)
+    gap_text = join([words.gap_label(framework, gap) for gap in gaps]) if gaps else _("no gaps")
     lines = [
-        f"*{escape(deal.name)}*",
-        _("Last call {date}; gaps: {gaps}").format(date=deal.last_call.isoformat(), gaps=gap_text),
+        _("*{deal}*").format(deal=isolate(escape(deal.name))),
+        _("Last call {date}; gaps: {gaps}").format(date=day(deal.last_call), gaps=gap_text),
     ]
     if deal.answers.next_step:
-        due = (
-            deal.answers.next_step_date.isoformat() if deal.answers.next_step_date else _("no date")
-        )
+        due = day(deal.answers.next_step_date) if deal.answers.next_step_date else _("no date")
         lines.append(
-            _("Next step: {step} ({due})").format(step=escape(deal.answers.next_step), due=due)
+            _("Next step: {step} ({due})").format(
+                step=isolate(escape(deal.answers.next_step)), due=due
+            )
         )
     return _section("\n".join(lines))
 
 
-def _board(board: ManagerBoard) -> list[Block]:
+def _shares(board: ManagerBoard, framework: Framework) -> list[str]:
+    """Each criterion's share of open deals answered yes, a line each."""
+    counts = board.qualification.answered
+    return [
+        _("{answered}: {share} of open deals").format(
+            answered=words.answered(c), share=_percent(counts.get(c.key, 0), board.open_deals)
+        )
+        for c in framework.criteria
+    ]
+
+
+def _board(board: ManagerBoard, framework: Framework) -> list[Block]:
+    teams = join([isolate(team) for team in board.teams])
+    stuck = _("{stuck} of {open} open deals are stuck.").format(
+        stuck=len(board.stalled), open=board.open_deals
+    )
     blocks: list[Block] = [
-        HeaderBlock(text=clip(_("Team board: {teams}").format(teams=", ".join(board.teams)), 150)),
-        _section(
-            _(
-                "{stuck} of {open} open deals are stuck. Qualified timeline: {timeline} of open "
-                "deals; decision authority reached: {authority}."
-            ).format(
-                stuck=len(board.stalled),
-                open=board.open_deals,
-                timeline=_percent(board.qualification.timeline_qualified, board.open_deals),
-                authority=_percent(board.qualification.authority_reached, board.open_deals),
-            )
-        ),
+        HeaderBlock(text=clip(_("Team board: {teams}").format(teams=teams), 150)),
+        _section("\n".join([stuck, *_shares(board, framework)])),
     ]
     primary = Counter(s.stalls[0].reason for s in board.stalled)
-    for reason in REASON_ORDER:
-        group = [s for s in board.stalled if s.stalls[0].reason is reason]
+    for reason in reason_order(framework):
+        group = [s for s in board.stalled if s.stalls[0].reason == reason]
         if not group:
             continue
         lines = [
             _("*{label}*: {count}").format(
-                label=_(STALL_ADVICE[reason].label), count=primary[reason]
+                label=words.reason_label(framework, reason), count=primary[reason]
             )
         ]
         for stalled in group[:STALLED_PER_REASON]:
             lines.append(
-                _("• *{deal}* · <@{rep}> · {reasons}").format(
-                    deal=escape(stalled.deal.name),
-                    rep=stalled.deal.rep_user_id,
-                    reasons=reason_words(stalled),
+                _("• *{deal}* · {rep} · {reasons}").format(
+                    deal=isolate(escape(stalled.deal.name)),
+                    rep=mention(stalled.deal.rep_user_id),
+                    reasons=reason_words(stalled, framework),
                 )
             )
         if len(group) > STALLED_PER_REASON:
@@ -178,29 +186,32 @@ def _board(board: ManagerBoard) -> list[Block]:
     blocks.append(_section(_("*Each rep's effectiveness*")))
     for start in range(0, len(board.reps), REPS_PER_SECTION):
         chunk = board.reps[start : start + REPS_PER_SECTION]
-        blocks.append(_section("\n".join(f"<@{r.rep}> · {_week_line(r.weeks)}" for r in chunk)))
-    blocks.append(_section(_causes(board.causes, board.cadence)))
-    blocks.append(
-        _context(
-            " ".join(_(DEFINITIONS[k]) for k in ("effective", "qualified", "slipped", "cadence"))
-        )
-    )
+        lines = [
+            _("{rep} · {week}").format(rep=mention(r.rep), week=_week_line(r.weeks)) for r in chunk
+        ]
+        blocks.append(_section("\n".join(lines)))
+    blocks.append(_section(_causes(board.causes, board.cadence, framework)))
+    definitions = [
+        _(DEFINITIONS["effective"]).format(moves=words.what_moves_a_deal(framework)),
+        *(_(DEFINITIONS[k]) for k in ("qualified", "slipped", "cadence")),
+    ]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=d) for d in definitions]))
     return blocks
 
 
 def _team_deal_line(deal: DealSnapshot) -> str:
     """One open deal in a line: the deal, its rep, its last call, its next step."""
     if deal.next_step:
-        due = deal.next_step_date.isoformat() if deal.next_step_date else _("no date")
+        due = day(deal.next_step_date) if deal.next_step_date else _("no date")
         step = _("next step: {step} ({due})").format(
-            step=escape_clipped(deal.next_step, 100), due=due
+            step=isolate(escape_clipped(deal.next_step, 100)), due=due
         )
     else:
         step = _("no next step")
-    return _("• *{deal}* · <@{rep}> · last call {date} · {step}").format(
-        deal=escape_clipped(deal.name, 100),
-        rep=deal.rep_user_id,
-        date=deal.last_call.isoformat(),
+    return _("• *{deal}* · {rep} · last call {date} · {step}").format(
+        deal=isolate(escape_clipped(deal.name, 100)),
+        rep=mention(deal.rep_user_id),
+        date=day(deal.last_call),
         step=step,
     )
 
@@ -225,17 +236,17 @@ def _other_deals(board: ManagerBoard) -> list[Block]:
     return _packed(lines, TEAM_DEALS_PER_SECTION)
 
 
-def _causes(causes: StallCauses, cadence: float | None) -> str:
+def _causes(causes: StallCauses, cadence: float | None, framework: Framework) -> str:
     lines = [_("*What stalls your deals*")]
     if causes.slipped == 0:
         lines.append(_("No deal has slipped yet: nothing to compare."))
     else:
         lines.append(
             _(
-                "Of {slipped} deals that slipped, {lacking} ({share}) lacked a qualified timeline "
-                "or decision authority; of {moving} that kept moving, {moving_lacking} "
-                "({moving_share}) did."
+                "Of {slipped} deals that slipped, {lacking} ({share}) lacked {qualification}; "
+                "of {moving} that kept moving, {moving_lacking} ({moving_share}) did."
             ).format(
+                qualification=words.what_qualifies(framework.gating),
                 slipped=causes.slipped,
                 lacking=causes.slipped_lacking,
                 share=_percent(causes.slipped_lacking, causes.slipped),
@@ -278,7 +289,8 @@ def _rep(data: HomeData) -> list[Block]:
                 )
             )
         )
-    blocks += [_deal_block(deal) for deal in data.deals]
+    framework = data.framework or default_framework()
+    blocks += [_deal_block(deal, framework) for deal in data.deals]
     shown = len(data.deals)
     if data.total_deals > shown:
         blocks.append(
@@ -296,7 +308,7 @@ def _rep(data: HomeData) -> list[Block]:
 def home_view(data: HomeData) -> dict[str, Any]:
     blocks: list[Block] = []
     if data.board is not None:
-        blocks += _board(data.board)
+        blocks += _board(data.board, data.framework or default_framework())
         blocks.append(DividerBlock())
     own = _rep(data)
     room = 100 - len(blocks)

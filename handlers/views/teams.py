@@ -15,8 +15,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from coaching.i18n import _
-from handlers.views.text import escape
+from coaching.i18n import _, isolate, join
+from handlers.views.text import escape, mention
 from storage.teams import TeamInfo
 
 TEAM_CALLBACK = "coach_team"
@@ -96,14 +96,16 @@ def not_allowed_to_manage() -> str:
 
 def not_this_teams_manager(name: str) -> str:
     return _("Only workspace admins and the managers of {name} can change it.").format(
-        name=escape(name)
+        name=isolate(escape(name))
     )
 
 
 def members_elsewhere(elsewhere: dict[str, str]) -> str:
-    who = ", ".join(
-        _("<@{user}> ({team})").format(user=user, team=escape(team))
-        for user, team in elsewhere.items()
+    who = join(
+        [
+            _("{user} ({team})").format(user=mention(user), team=isolate(escape(team)))
+            for user, team in elsewhere.items()
+        ]
     )
     return _(
         "Already in another team: {who}. Tick “Move them into this team” to move them."
@@ -113,7 +115,9 @@ def members_elsewhere(elsewhere: dict[str, str]) -> str:
 def team_saved(team: TeamInfo) -> str:
     return _(
         ":busts_in_silhouette: Team *{name}* saved: {managers} manager(s), {members} rep(s)."
-    ).format(name=escape(team.name), managers=len(team.managers), members=len(team.members))
+    ).format(
+        name=isolate(escape(team.name)), managers=len(team.managers), members=len(team.members)
+    )
 
 
 def name_required() -> str:

@@ -1,6 +1,11 @@
-"""Helpers for putting user-typed text into Slack messages safely."""
+"""Helpers for putting user-typed text into Slack messages safely, and laid out right when the
+sentence around it reads right to left."""
 
 from __future__ import annotations
+
+from datetime import date
+
+from coaching.i18n import isolate
 
 
 def escape(text: str) -> str:
@@ -29,3 +34,16 @@ def escape_clipped(text: str, limit: int) -> str:
 def clip(text: str, limit: int) -> str:
     """Shorten a label to fit a Block Kit limit, with an ellipsis so the cut is visible."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mention(user_id: str) -> str:
+    """A person, as Slack shows them (their name), laid out on its own in a right-to-left
+    sentence (coaching.i18n.isolate)."""
+    return isolate(f"<@{user_id}>")
+
+
+def day(value: date) -> str:
+    """A date as YYYY-MM-DD. In a right-to-left sentence its digits would count as Arabic
+    numbers and its parts come out in the wrong order (29-11-2026): isolated, it reads as
+    written."""
+    return isolate(value.isoformat())

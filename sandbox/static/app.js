@@ -245,16 +245,16 @@
   /** A text object as DOM: mrkdwn is parsed, plain_text shown as written. */
   function textObject(obj, className) {
     if (obj && obj.type === 'mrkdwn') return mrkdwn(obj.text, className);
-    return h('span', {class: className || 'plain-text'}, flatText(obj));
+    return h('span', {class: className || 'plain-text', dir: 'auto'}, flatText(obj));
   }
 
   /** mrkdwn: ``` fences, then quote lines, then inline formatting per line. */
   function mrkdwn(text, className) {
-    const root = h('div', {class: `mrkdwn ${className || ''}`.trim()});
+    const root = h('div', {class: `mrkdwn ${className || ''}`.trim(), dir: 'auto'});
     const parts = String(text || '').split('```');
     parts.forEach((part, i) => {
       const fenced = i % 2 === 1 && i < parts.length - 1; // an unclosed fence stays text
-      if (fenced) root.append(h('pre', {class: 'pre'}, flatText({type: 'mrkdwn', text: part.replace(/^\n/, '')})));
+      if (fenced) root.append(h('pre', {class: 'pre', dir: 'auto'}, flatText({type: 'mrkdwn', text: part.replace(/^\n/, '')})));
       else appendLines(root, i % 2 === 1 ? '```' + part : part);
     });
     return root;
@@ -607,7 +607,7 @@
 
   function button(el, ctx) {
     const style = {primary: ' button-primary', danger: ' button-danger'}[el.style] || '';
-    const node = h('button', {type: 'button', class: `button${style}`}, flatText(el.text));
+    const node = h('button', {type: 'button', class: `button${style}`, dir: 'auto'}, flatText(el.text));
     node.addEventListener('click', async () => {
       if (!confirmed(el)) return;
       const href = safeUrl(el.url);
@@ -965,17 +965,17 @@
     const labelTarget = focusable && !focusable.matches('[type=radio], [type=checkbox]') ? focusable.id : null;
     const error = (ctx.errors || {})[ctx.blockId];
     return [
-      h('label', {class: 'block-label', for: labelTarget},
+      h('label', {class: 'block-label', for: labelTarget, dir: 'auto'},
         flatText(block.label), block.optional ? h('span', {class: 'optional'}, ' (optional)') : null),
       control,
-      block.hint ? h('div', {class: 'block-hint'}, flatText(block.hint)) : null,
-      error ? h('div', {class: 'block-error', role: 'alert'}, String(error)) : null,
+      block.hint ? h('div', {class: 'block-hint', dir: 'auto'}, flatText(block.hint)) : null,
+      error ? h('div', {class: 'block-error', role: 'alert', dir: 'auto'}, String(error)) : null,
     ];
   }
 
   function imageBlock(block) {
     return [
-      block.title ? h('div', {class: 'image-title'}, flatText(block.title)) : null,
+      block.title ? h('div', {class: 'image-title', dir: 'auto'}, flatText(block.title)) : null,
       imageElement(block, 'image-block-img'),
     ];
   }
@@ -994,7 +994,7 @@
     image: imageBlock,
     context: contextBlock,
     rich_text: richText,
-    header: (block) => h('h3', {class: 'header-block'}, flatText(block.text)),
+    header: (block) => h('h3', {class: 'header-block', dir: 'auto'}, flatText(block.text)),
     divider: () => h('hr', {class: 'divider'}),
     actions: (block, ctx) => h('div', {class: 'actions'}, list(block.elements).map((e) => element(e, {...ctx, sends: true}))),
     file: (block) => h('div', {class: 'file-card'}, `📎 ${block.external_id || 'file'}`),

@@ -15,7 +15,7 @@ from coaching.gaps import Gap
 from handlers.views.debrief_messages import confirmation
 from tests.conftest import repo_root
 
-KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None, "NP_": (1, 2)}
 
 
 def _in_code() -> set[str]:
