@@ -188,10 +188,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         except BoltError as exc:
             raise CommandError(f"Slack refused the bot token: {exc}") from None
         if not args.no_scheduler:
-            from bot.app import web_client
-            from scheduling.clock import build_scheduler
-
-            build_scheduler(deps, web_client(settings, patient=True), blocking=False).start()
+            start_background_work(settings, deps)
     except BaseException:
         if bound is not None:
             bound.close()  # give the port back
@@ -205,6 +202,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     assert secret is not None
     bound.run(SlackWsgi(app, db, secret))
     return 0
+
+
+def start_background_work(settings: Settings, deps: Deps, *, worker: bool = True) -> None:
+    """The scheduler and an outbox worker in this process (`serve` alone, the sandbox)."""
+    import threading
+
+    from bot.app import web_client
+    from scheduling.clock import build_scheduler
+    from scheduling.worker import Worker
+
+    client = web_client(settings, patient=True)
+    wake = None
+    if worker:
+        drainer = Worker(deps, client)
+        drainer.start(threading.Event())
+        wake = drainer.wake.set
+    build_scheduler(deps, client, blocking=False, wake=wake).start()
 
 
 def _deps(settings: Settings, db: Database, now: datetime | None = None) -> Deps:
@@ -336,13 +350,13 @@ def parse_as_of(raw: str) -> datetime:
 
 def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import web_client
-    from scheduling.clock import JOBS
+    from scheduling.clock import JOBS, run_and_send
 
     settings.require_bot_token()
     as_of = args.as_of or datetime.now(UTC)
     db = _database(settings, migrated=True)
-    report = JOBS[args.job].run(
-        _deps(settings, db, as_of), web_client(settings, patient=True), as_of
+    report = run_and_send(
+        JOBS[args.job], _deps(settings, db, as_of), web_client(settings, patient=True), as_of
     )
     print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
     for outcome, meaning in OUTCOME_MEANINGS.items():
@@ -354,7 +368,10 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
 OUTCOME_MEANINGS = {
     "skipped": "sent before, or being sent by another process",
     "failed": "Slack refused them or could not be reached; a later run tries again",
-    "unknown": "the request went out and no answer came back; never resent, so nobody gets two",
+    "unknown": "the request went out and no answer came back; a worker looks for it in the "
+    "conversation after 2 minutes and sends it only if it is not there (`python -m bot "
+    "deliveries` shows what is unsettled)",
+    "deferred": "held back by a rate limit; a worker sends them shortly",
 }
 
 
@@ -380,15 +397,88 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _running_clock(settings: Settings, db: Database, as_of: datetime | None) -> Deps:
+    """Deps on the real clock, or on one that started at `as_of` and runs on from there."""
+    from handlers.deps import Deps
+
+    if as_of is None:
+        return Deps(db=db, default_zone=settings.zone)
+    import time
+
+    started, base = time.monotonic(), as_of
+
+    def now() -> datetime:
+        from datetime import timedelta
+
+        return base + timedelta(seconds=time.monotonic() - started)
+
+    return Deps(db=db, default_zone=settings.zone, now=now)
+
+
 def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
     from bot.app import web_client
     from scheduling.clock import build_scheduler
+    from scheduling.worker import Worker
 
     settings.require_bot_token()
     db = _database(settings, migrated=True)
-    scheduler = build_scheduler(
-        _deps(settings, db), web_client(settings, patient=True), blocking=True
-    )
-    log.info("clock started")
+    deps = _running_clock(settings, db, args.as_of)
+    client = web_client(settings, patient=True)
+    wake = None
+    if not args.no_worker:
+        worker = Worker(deps, client)
+        worker.start(threading.Event())
+        wake = worker.wake.set
+    scheduler = build_scheduler(deps, client, blocking=True, wake=wake)
+    log.info("clock started", extra={"worker": not args.no_worker, "as_of": str(args.as_of)})
     scheduler.start()
     return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+    import threading
+
+    from bot.app import web_client
+    from scheduling.worker import Worker
+
+    settings.require_bot_token()
+    db = _database(settings, migrated=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker = Worker(_deps(settings, db), web_client(settings, patient=True), lanes=args.lanes)
+    log.info("worker started", extra={"lanes": args.lanes})
+    try:
+        worker.run(stop)
+    finally:
+        worker.close()
+    return 0
+
+
+def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.outbox import GRACE
+    from storage.outbox import delivery_counts, unsettled
+
+    db = _database(settings, migrated=True)
+    now = args.as_of or datetime.now(UTC)
+    with db.session() as session:
+        counts = delivery_counts(session)
+        stuck = unsettled(session, now=now, grace=GRACE)
+    statuses = ("pending", "sending", "sent", "failed")
+    print("kind\t" + "\t".join(statuses))
+    for kind in sorted({kind for kind, _ in counts}):
+        print(kind + "\t" + "\t".join(str(counts.get((kind, st), 0)) for st in statuses))
+    if not stuck:
+        print("nothing unsettled", file=sys.stderr)
+        return 0
+    print(f"{len(stuck)} need an operator's eye:", file=sys.stderr)
+    for item in stuck:
+        why = (
+            "outcome unknown, Slack would not show the conversation"
+            if item.status == "sending"
+            else f"given up after {item.attempts} attempts"
+        )
+        print(f"  {item.key}\t{why}\t{item.last_error or ''}", file=sys.stderr)
+    return 1

@@ -117,6 +117,7 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     from sandbox.server import SandboxApp
     from sandbox.webapi import SlackStandIn
     from scheduling.clock import JOBS, build_scheduler
+    from scheduling.worker import Worker
     from storage.migrate import upgrade
 
     port: int = args.port or 3000
@@ -161,7 +162,11 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     deps = Deps(db=db, default_zone=settings.zone)
     app = create_app(settings, deps, socket_mode=False)
     router.bot = SlackWsgi(app, db, env["SLACK_SIGNING_SECRET"])
-    scheduler = build_scheduler(deps, web_client(settings, patient=True), blocking=False)
+    client = web_client(settings, patient=True)
+    worker = Worker(deps, client)
+    stop_worker = threading.Event()
+    worker.start(stop_worker)
+    scheduler = build_scheduler(deps, client, blocking=False, wake=worker.wake.set)
     scheduler.start()
     _say(f"database: {_shown_database(env['DATABASE_URL'])}")
     where = f"listening on {host}" if host not in LOOPBACK else "listening on 127.0.0.1 only"
@@ -179,6 +184,7 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
         _say("stopping the sandbox")
     finally:
         scheduler.shutdown(wait=False)
+        stop_worker.set()
         deps.background.drain(timeout=2)
         server.close()
     return 0

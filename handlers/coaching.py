@@ -11,9 +11,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.payloads import action_id_value, metadata_id, refuse
+from handlers.outbox import deliver
+from handlers.payloads import action_id_value, click_key, metadata_id, refuse
 from handlers.views import coaching as views
 from handlers.views.deal_actions import not_allowed
+from handlers.views.debrief_messages import Rendered
 from storage.coaching import get_session, schedule_session, set_pause
 from storage.teams import manages_rep
 
@@ -67,7 +69,17 @@ def register(app: App, deps: Deps) -> None:
         ack()
         message = views.session_scheduled(item.deal_name, item.rep_user_id, manager, starts_at)
         for person in (item.rep_user_id, manager):
-            client.chat_postMessage(channel=person, text=message.text, blocks=message.blocks)
+            deliver(
+                deps.db,
+                client,
+                key=f"session-scheduled:{team_id}:{session_id}:{picked}:{person}",
+                team_id=team_id,
+                kind="session-scheduled",
+                recipient=person,
+                channel=person,
+                render=lambda: message,
+                now=deps.now(),
+            )
 
     @app.action(views.PAUSE_WEEK_ACTION)
     def pause_week(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -77,4 +89,14 @@ def register(app: App, deps: Deps) -> None:
         with deps.db.session() as session:
             set_pause(session, team_id, user_id, until)
         channel = (body.get("channel") or {}).get("id") or user_id
-        client.chat_postMessage(channel=channel, text=views.paused(until))
+        deliver(
+            deps.db,
+            client,
+            key=f"click-reply:{team_id}:{user_id}:{click_key(body)}",
+            team_id=team_id,
+            kind="click-reply",
+            recipient=user_id,
+            channel=channel,
+            render=lambda: Rendered(text=views.paused(until), blocks=[]),
+            now=deps.now(),
+        )

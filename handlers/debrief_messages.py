@@ -19,6 +19,7 @@ from coaching.debrief import validate
 from coaching.debrief_message import DebriefParseError, is_debrief_message, parse_debrief_message
 from coaching.gaps import gaps_of
 from handlers.deps import Deps
+from handlers.outbox import deliver, metadata
 from handlers.timezones import fetch_zone
 from handlers.views.debrief_messages import (
     Rendered,
@@ -27,7 +28,6 @@ from handlers.views.debrief_messages import (
     parse_failed,
     thread_reply,
 )
-from scheduling.delivery import deliver
 from storage.db import DatabaseError
 from storage.debriefs import Delivery, latest_answers, record_debrief
 
@@ -48,12 +48,17 @@ def _is_retry(request: BoltRequest) -> bool:
         return True  # not a number Slack sends: treat as a retry, so nothing is answered twice
 
 
-def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
+def _reply_unrecorded(
+    client: WebClient, team_id: str, event: dict[str, Any], message: Rendered, kind: str
+) -> None:
+    """An answer when the database cannot record it (it is what failed): sent as is, with
+    its key in the metadata like every message of ours."""
     client.chat_postMessage(
         channel=event["channel"],
         thread_ts=event.get("thread_ts") or event["ts"],
         text=message.text,
         blocks=message.blocks,
+        metadata=metadata(f"{kind}:{team_id}:{event['channel']}:{event['ts']}"),
     )
 
 
@@ -78,7 +83,7 @@ def _refuse_once(
         )
     except DatabaseError:
         log.warning("could not claim a refusal reply; answering anyway", exc_info=True)
-        _reply(client, event, message)
+        _reply_unrecorded(client, team_id, event, message, "message-refusal")
 
 
 def handle_post_call_message(
@@ -118,12 +123,24 @@ def handle_post_call_message(
             answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
     except DatabaseError:
         log.exception("post-call message not saved")
-        _reply(client, event, not_saved())
+        _reply_unrecorded(client, team_id, event, not_saved(), "message-not-saved")
         return
     if not recorded.created:
         return
     gaps = gaps_of(answers) if answers is not None else []
-    _reply(client, event, thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id))
+    reply = thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id)
+    deliver(
+        deps.db,
+        client,
+        key=f"message-reply:{team_id}:{event['channel']}:{event['ts']}",
+        team_id=team_id,
+        kind="message-reply",
+        recipient=user_id,
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        render=lambda: reply,
+        now=deps.now(),
+    )
 
 
 def register(app: App, deps: Deps) -> None:

@@ -35,6 +35,7 @@ from coaching.gaps import Gap, gaps_of
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
+from handlers.outbox import deliver
 from handlers.payloads import action_id_value, refuse, view_metadata
 from handlers.timezones import cached_zone, fetch_zone
 from handlers.views.coaching import (
@@ -53,7 +54,6 @@ from handlers.views.debrief_messages import (
 )
 from handlers.views.debrief_modal import CALLBACK_ID, ModalPrefill, deal_options, debrief_modal
 from handlers.views.text import clip
-from scheduling.delivery import deliver
 from storage.coaching import request_session, set_pause
 from storage.db import DatabaseError
 from storage.debriefs import (
@@ -217,7 +217,17 @@ def request_coaching(
     request and manager."""
     assert saved.coaching_session is not None
     if not saved.managers:
-        client.chat_postMessage(channel=rep, text=no_manager_for_coaching())
+        deliver(
+            deps.db,
+            client,
+            key=f"coaching-no-manager:{team_id}:{saved.coaching_session}",
+            team_id=team_id,
+            kind="coaching-no-manager",
+            recipient=rep,
+            channel=rep,
+            render=lambda: Rendered(text=no_manager_for_coaching(), blocks=[]),
+            now=deps.now(),
+        )
         return
     request = coaching_request(
         rep, saved.recorded.deal_name, saved.coaching_session, summary.blocks[1:]
@@ -366,7 +376,18 @@ def register(app: App, deps: Deps) -> None:
         if not recorded.created and not corrected:
             return  # the same submission, delivered again: confirmed the first time
         message = confirmation(saved.entry, recorded.deal_name, saved.gaps, corrected=corrected)
-        client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+        # Keyed by the submitted view: the same submission delivered again is confirmed once.
+        deliver(
+            deps.db,
+            client,
+            key=f"debrief-confirmation:{team_id}:{view.get('id')}",
+            team_id=team_id,
+            kind="debrief-confirmation",
+            recipient=user_id,
+            channel=user_id,
+            render=lambda: message,
+            now=deps.now(),
+        )
         if saved.coaching_session is not None:
             request_coaching(deps, client, team_id, user_id, saved, message)
         if view_metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen

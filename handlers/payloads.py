@@ -19,6 +19,13 @@ def action_id_value(body: dict[str, Any]) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
+def click_key(body: dict[str, Any]) -> str:
+    """What names one click: its trigger_id (else the action's ts), so that the answer to a
+    click is sent once."""
+    action = (body.get("actions") or [{}])[0]
+    return str(body.get("trigger_id") or action.get("action_ts") or "")[:120]
+
+
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     """The JSON object a modal was opened with (its private_metadata); {} when there is none
     or it is not an object."""

@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
+from handlers.outbox import Outcome, message_payload
+from handlers.views.debrief_messages import Rendered
+from storage.db import Database
+from storage.outbox import enqueue
+
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
@@ -77,3 +82,31 @@ def each_workspace(
     for team_id in team_ids:
         job(deps, client, team_id, as_of, report)
     return report
+
+
+def queue(
+    db: Database,
+    *,
+    keys: list[str],
+    team_id: str,
+    kind: str,
+    recipient: str,
+    channel: str,
+    render: Callable[[list[str]], Rendered],
+    now: datetime,
+) -> Outcome:
+    """Write a due message to the outbox for the workers: QUEUED, or SKIPPED when its keys
+    were written before (sent, being sent, or waiting). Several keys make one message (a
+    reminder is once per deal and next step); only those not written before are rendered."""
+    with db.session() as session:
+        taken = enqueue(
+            session,
+            keys=keys,
+            team_id=team_id,
+            kind=kind,
+            recipient=recipient,
+            channel=channel,
+            render=lambda claimed: message_payload(render(claimed)),
+            now=now,
+        )
+    return Outcome.QUEUED if taken else Outcome.SKIPPED

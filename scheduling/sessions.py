@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 
 from handlers.deps import Deps
 from handlers.views.coaching import session_debrief_prompt, session_reminder
-from scheduling.common import JobReport
-from scheduling.delivery import deliver
+from handlers.views.debrief_messages import Rendered
+from scheduling.common import JobReport, queue
 from storage.coaching import scheduled_between
 
 REMIND_BEFORE = timedelta(minutes=15)
@@ -33,29 +33,35 @@ def run_coaching_sessions(deps: Deps, client: WebClient, as_of: datetime) -> Job
         assert item.starts_at is not None and item.manager_user_id is not None
         pairs = ((item.rep_user_id, item.manager_user_id), (item.manager_user_id, item.rep_user_id))
         for person, other in pairs:
-            outcome = deliver(
+            outcome = queue(
                 deps.db,
-                client,
-                key=f"session-reminder:{item.team_id}:{item.id}:{person}",
+                keys=[f"session-reminder:{item.team_id}:{item.id}:{person}"],
                 team_id=item.team_id,
                 kind="session-reminder",
                 recipient=person,
                 channel=person,
-                render=partial(session_reminder, item.deal_name, other, item.starts_at),
+                render=partial(_reminder, item.deal_name, other, item.starts_at),
                 now=as_of,
             )
             report.add(outcome.value)
     for item in finished:
-        outcome = deliver(
+        outcome = queue(
             deps.db,
-            client,
-            key=f"session-debrief:{item.team_id}:{item.id}",
+            keys=[f"session-debrief:{item.team_id}:{item.id}"],
             team_id=item.team_id,
             kind="session-debrief",
             recipient=item.rep_user_id,
             channel=item.rep_user_id,
-            render=partial(session_debrief_prompt, item.deal_name, item.deal_id),
+            render=partial(_debrief_prompt, item.deal_name, item.deal_id),
             now=as_of,
         )
         report.add(outcome.value)
     return report
+
+
+def _reminder(deal: str, other: str, starts_at: datetime, _keys: list[str]) -> Rendered:
+    return session_reminder(deal, other, starts_at)
+
+
+def _debrief_prompt(deal: str, deal_id: int, _keys: list[str]) -> Rendered:
+    return session_debrief_prompt(deal, deal_id)

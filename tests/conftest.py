@@ -120,6 +120,10 @@ def fake_slack(fake_slack_server: SlackStandIn) -> Iterator[SlackStandIn]:
     yield fake_slack_server
     for call in fake_slack_server.calls:
         check_call(call.method, call.params)
+        if call.method == "chat.postMessage":  # every message of ours can be found again
+            meta = call.params.get("metadata") or {}
+            assert meta.get("event_type") == "dealcoach_delivery", call.params
+            assert (meta.get("event_payload") or {}).get("key"), call.params
 
 
 def app_env(db: Database, fake: SlackStandIn, **extra: str) -> dict[str, str]:

@@ -1,0 +1,249 @@
+"""The worker: drains the outbox the jobs write, in any number of processes.
+
+Each pass first settles what was left `sending` past the grace period (handlers.outbox.settle),
+then takes due messages in small batches (storage.outbox.claim_batch: `FOR UPDATE SKIP LOCKED`
+on PostgreSQL, so workers on several machines never take the same row). A batch is split by
+workspace and each workspace's messages go out in order on a lane (a thread) of its own; a
+workspace already on a lane is left out of the next batch, so a slow or rate-limited workspace
+holds up its own lane only. On a lane, messages to one conversation keep about a second apart
+(Slack allows about one message per second per channel) and file uploads a few seconds
+(Tier 2); a 429's Retry-After is waited out a few times, then the message is put back with
+that delay.
+
+A lost database is waited for with growing pauses, never a restart: `run` goes on when it is
+back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+
+from handlers.deps import Deps
+from handlers.outbox import GRACE, Outcome, send_row, sender, settle
+from scheduling.charts import WeekShare, effective_share_chart
+from scheduling.common import JobReport
+from storage.db import DatabaseError
+from storage.outbox import (
+    MAX_ATTEMPTS,
+    OutboxRow,
+    claim_batch,
+    lease_stale,
+    mark_failed,
+    mark_sent,
+    release,
+    sent_message,
+    status_of,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH = 10
+LANES = 4
+CHANNEL_GAP = 1.0  # seconds between two messages to one conversation
+UPLOAD_GAP = 3.0  # seconds between two file uploads in one workspace (Tier 2: 20 a minute)
+RATE_LIMIT_WAITS = 3
+POLL_SECONDS = 1.0
+MAX_PAUSE = 30.0
+FOLLOW_UP_DELAY = timedelta(seconds=30)
+
+
+class Pacer:
+    """Keeps calls to one conversation (or one workspace's uploads) apart, across lanes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next: dict[tuple[str, str], float] = {}
+
+    def wait(self, team_id: str, what: str, gap: float) -> None:
+        if gap <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next.get((team_id, what), 0.0))
+            self._next[(team_id, what)] = start + gap
+            if len(self._next) > 100_000:
+                self._next = {k: v for k, v in self._next.items() if v > now}
+        if start > now:
+            time.sleep(start - now)
+
+
+class Worker:
+    def __init__(
+        self,
+        deps: Deps,
+        client: WebClient,
+        *,
+        lanes: int = LANES,
+        batch: int = BATCH,
+        channel_gap: float = CHANNEL_GAP,
+        upload_gap: float = UPLOAD_GAP,
+    ) -> None:
+        self.deps = deps
+        self.client = sender(client, rate_limit_waits=RATE_LIMIT_WAITS)
+        self.lanes = lanes
+        self.batch = batch
+        self.channel_gap = channel_gap
+        self.upload_gap = upload_gap
+        self.pacer = Pacer()
+        self.wake = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="outbox-lane")
+        self._report_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ one pass
+
+    def drain(self, now: datetime | None = None) -> JobReport:
+        """Settle the stale, then send everything due at `now` (the job's clock); returns
+        what became of each message."""
+        now = now or self.deps.now()
+        report = JobReport()
+        self._settle_stale(now, report)
+        busy: dict[Future[None], str] = {}
+        while True:
+            rows = []
+            if len(busy) < self.lanes:
+                with self.deps.db.session() as session:
+                    rows = claim_batch(
+                        session, now=now, limit=self.batch, skip_teams=sorted(set(busy.values()))
+                    )
+            by_team: dict[str, list[OutboxRow]] = defaultdict(list)
+            for row in rows:
+                by_team[row.team_id].append(row)
+            for team_id, team_rows in by_team.items():
+                busy[self._pool.submit(self._lane, team_rows, now, report)] = team_id
+            if not busy:
+                return report
+            if not rows or len(busy) >= self.lanes:
+                done, _ = wait(list(busy), return_when=FIRST_COMPLETED)
+                for future in done:
+                    busy.pop(future)
+                    future.result()
+
+    def _settle_stale(self, now: datetime, report: JobReport) -> None:
+        while True:
+            with self.deps.db.session() as session:
+                row = lease_stale(session, now=now, grace=GRACE)
+            if row is None:
+                return
+            outcome = settle(self.deps.db, self.client, row, now)
+            self._add(report, f"settled_{outcome.value}")
+
+    def _add(self, report: JobReport, outcome: str) -> None:
+        with self._report_lock:
+            report.add(outcome)
+
+    def _lane(self, rows: list[OutboxRow], now: datetime, report: JobReport) -> None:
+        for row in rows:
+            try:
+                outcome = self._send(row, now)
+            except DatabaseError:
+                # What is left of the lane stays `sending` and is settled after the grace
+                # period; the pass stops here, the loop in `run` waits for the database.
+                log.exception("database lost while sending", extra={"key": row.key})
+                raise
+            except Exception:
+                log.exception(
+                    "send crashed; settled from the history later", extra={"key": row.key}
+                )
+                outcome = Outcome.UNKNOWN
+            label = outcome.value if "file" not in row.payload else f"file_{outcome.value}"
+            self._add(report, label)
+
+    def _send(self, row: OutboxRow, now: datetime) -> Outcome:
+        if "file" in row.payload:
+            return self._upload(row, now)
+        self.pacer.wait(row.team_id, row.channel, self.channel_gap)
+        return send_row(self.deps.db, self.client, row, now)
+
+    # ------------------------------------------------------------------ the digest's chart
+
+    def _upload(self, row: OutboxRow, now: datetime) -> Outcome:
+        """The chart in the thread of the message it follows; one attempt, since an upload
+        carries no metadata to look for afterwards."""
+        after = str(row.payload.get("after") or "")
+        db = self.deps.db
+        with db.session() as session:
+            where = sent_message(session, after)
+            parent = status_of(session, after)
+        if where is None:
+            # Sent with no place known (settled from a DM's history), or given up on.
+            given_up = (
+                parent is None
+                or parent[0] == "sent"
+                or (parent[0] == "failed" and parent[1] >= MAX_ATTEMPTS)
+            )
+            with db.session() as session:
+                if given_up:
+                    mark_failed(
+                        session, row.key, "the message it follows was not sent", None, final=True
+                    )
+                else:
+                    release(session, row.key, now + FOLLOW_UP_DELAY, "waits for " + after)
+            return Outcome.SKIPPED if given_up else Outcome.DEFERRED
+        self.pacer.wait(row.team_id, "files", self.upload_gap)
+        channel, ts = where
+        try:
+            chart = row.payload["file"]
+            png = effective_share_chart(
+                str(chart["team"]),
+                [WeekShare(str(w), int(c), int(e)) for w, c, e in chart["weeks"]],
+                str(chart["title"]),
+                str(chart["y_label"]),
+                str(chart["no_calls"]),
+            )
+            self.client.files_upload_v2(
+                channel=channel,
+                thread_ts=ts,
+                content=png,
+                filename=str(chart["filename"]),
+                title=str(chart["title"]),
+            )
+        except Exception as error:
+            log.warning("chart not attached", extra={"key": row.key, "error": repr(error)})
+            with db.session() as session:
+                mark_failed(session, row.key, repr(error), None, final=True)
+            return Outcome.FAILED
+        with db.session() as session:
+            mark_sent(session, row.key, channel, ts)
+        return Outcome.SENT
+
+    # ------------------------------------------------------------------ as a process
+
+    def run(self, stop: threading.Event, poll: float = POLL_SECONDS) -> None:
+        """Drain, wait for new work (or `wake`), drain again, until `stop` is set."""
+        pause = 0.5
+        while not stop.is_set():
+            try:
+                report = self.drain()
+            except DatabaseError as error:
+                log.warning(
+                    "database unavailable; worker waits and tries again",
+                    extra={"seconds": pause, "error": str(error).splitlines()[0]},
+                )
+                stop.wait(pause)
+                pause = min(pause * 2, MAX_PAUSE)
+                continue
+            except Exception:
+                log.exception("worker pass failed")
+                stop.wait(pause)
+                pause = min(pause * 2, MAX_PAUSE)
+                continue
+            pause = 0.5
+            if report.outcomes:
+                log.info("outbox drained", extra={"result": report.summary()})
+            self.wake.wait(poll)
+            self.wake.clear()
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(target=self.run, args=(stop,), name="outbox-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
