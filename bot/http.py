@@ -21,8 +21,8 @@ SLACK_PATH = "/slack/events"
 
 
 class SlackWsgi:
-    """Routes the two paths; a request Bolt cannot parse is logged and acknowledged when its
-    signature is good (so Slack does not retry it), refused with 401 when it is not."""
+    """Routes the two paths; a request Bolt cannot parse is refused: 400 when its signature is
+    good, 401 when it is not."""
 
     def __init__(self, app: App, db: Database, signing_secret: str) -> None:
         self.bolt = SlackRequestHandler(app, path=SLACK_PATH)
@@ -75,8 +75,9 @@ class SlackWsgi:
             )
             if not signed:
                 return self._reply(start_response, "401 Unauthorized", {"error": "invalid_request"})
-            log.exception("malformed request from Slack acknowledged", extra={"bytes": len(raw)})
-            return self._reply(start_response, "200 OK", {})
+            # Signed, yet no Slack payload Bolt can read: one line, no traceback.
+            log.warning("request is not a Slack payload", extra={"bytes": len(raw)})
+            return self._reply(start_response, "400 Bad Request", {"error": "not_a_slack_payload"})
 
 
 class _Replay:

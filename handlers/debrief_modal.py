@@ -36,7 +36,7 @@ from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
 from handlers.outbox import deliver
-from handlers.payloads import action_id_value, refuse, view_metadata
+from handlers.payloads import action_id_value, metadata_id, refuse, view_metadata
 from handlers.timezones import cached_zone, fetch_zone
 from handlers.views.coaching import (
     coaching_request,
@@ -179,7 +179,7 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
     if form.errors:
         raise _Refused(form.errors)
     meta = view_metadata(view)
-    debrief_id = meta.get("debrief_id")
+    debrief_id = metadata_id(view, "debrief_id")
     with deps.db.session() as session:
         entry = form.entry
         if form.choice.deal_id is not None:
@@ -190,7 +190,7 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
         errors = validate(entry, today)
         if errors:
             raise _Refused(errors)
-        if isinstance(debrief_id, int):
+        if debrief_id is not None:
             recorded = update_debrief(session, team_id, user_id, debrief_id, entry)
             if recorded is None:
                 raise _Refused([FieldError("deal", "not_yours")])
@@ -371,7 +371,7 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        corrected = isinstance(view_metadata(view).get("debrief_id"), int)
+        corrected = metadata_id(view, "debrief_id") is not None
         recorded = saved.recorded
         if not recorded.created and not corrected:
             return  # the same submission, delivered again: confirmed the first time

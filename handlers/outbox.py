@@ -43,6 +43,7 @@ from storage.outbox import (
     note_unsettled,
     release,
     resend,
+    sent_message,
     take_now,
 )
 
@@ -258,7 +259,15 @@ def settle(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Ou
     """A message left `sending` past the grace period (leased by storage.outbox.lease_stale):
     sent when its key is in the conversation, sent again when it is not, left for an
     operator when Slack will not show the conversation."""
-    if "file" in row.payload:  # an upload carries no metadata to look for: never again
+    if "file" in row.payload:
+        # An upload starts only once the message it follows is sent; before that it surely
+        # never left. After, it may have: an upload carries no metadata to look for, so it is
+        # never tried again.
+        with db.session() as session:
+            follows = sent_message(session, str(row.payload.get("after") or ""))
+        if follows is None:
+            _record(db, row, release, row.key, None, "waits for the message it follows")
+            return Outcome.DEFERRED
         _record(db, row, partial(mark_failed, final=True), row.key, "upload outcome unknown", None)
         return Outcome.SKIPPED
     try:

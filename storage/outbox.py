@@ -163,8 +163,39 @@ def take_now(
 ) -> OutboxRow | None:
     """Claim a key to send at once (a confirmation inside a request): the row is written as
     `sending`, so a process that dies before recording the answer leaves it to be settled.
-    None when the key was written before."""
+    A key Slack refused before is taken again (someone asked again: no need to wait for the
+    workers' retry). None when the key is sent, being sent, or waiting for a worker."""
     wall = utcnow()
+    retried = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.key == key,
+            OutboxMessage.status == FAILED,
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            OutboxMessage.part_of.is_(None),
+        )
+        .values(
+            status=SENDING,
+            attempts=OutboxMessage.attempts + 1,
+            payload=json.dumps(payload, ensure_ascii=False),
+            attempted_at=now,
+            requested_at=wall,
+        )
+        .returning(OutboxMessage.id, OutboxMessage.attempts)
+    ).one_or_none()
+    if retried is not None:
+        return OutboxRow(
+            int(retried[0]),
+            key,
+            team_id,
+            kind,
+            recipient,
+            channel,
+            thread_ts,
+            payload,
+            int(retried[1]),
+            wall,
+        )
     created = insert_ignore(
         session,
         OUTBOX_TABLE,
@@ -210,10 +241,19 @@ def claim_batch(
     choice = select(OutboxMessage.id).where(_due(now))
     if skip_teams:
         choice = choice.where(OutboxMessage.team_id.not_in(list(skip_teams)))
-    choice = choice.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+    choice = choice.order_by(OutboxMessage.id).limit(limit)
+    chosen: Any
+    if session.get_bind().dialect.name == "postgresql":
+        # Locked here, in a statement of its own: inside the UPDATE's WHERE, PostgreSQL may run
+        # a LIMITed SKIP LOCKED subquery more than once and take more rows than asked.
+        chosen = list(session.scalars(choice.with_for_update(skip_locked=True)))
+        if not chosen:
+            return []
+    else:  # one statement, under SQLite's single write lock
+        chosen = choice.scalar_subquery()
     taken = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(choice.scalar_subquery()), _due(now))
+        .where(OutboxMessage.id.in_(chosen), _due(now))
         .values(
             status=SENDING,
             attempts=OutboxMessage.attempts + 1,
@@ -421,7 +461,13 @@ def unsettled(
         )
         .where(
             or_(
-                and_(OutboxMessage.status == SENDING, OutboxMessage.attempted_at <= now - grace),
+                and_(
+                    OutboxMessage.status == SENDING,
+                    or_(
+                        OutboxMessage.attempted_at <= now - grace,
+                        OutboxMessage.last_error.is_not(None),
+                    ),
+                ),
                 and_(OutboxMessage.status == FAILED, OutboxMessage.attempts >= MAX_ATTEMPTS),
             )
         )
