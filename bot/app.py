@@ -121,7 +121,8 @@ class LoggedApp(App):
         try:
             if req.mode == "http" and not slack_shaped(req.body):
                 # Signed but not Slack's (a 401 first when unsigned): one line, no traceback.
-                if not self._verifier.is_valid_request(req.raw_body, req.headers):
+                headers = {k: v[0] if v else "" for k, v in req.headers.items()}
+                if not self._verifier.is_valid_request(req.raw_body, headers):
                     status = 401
                     return BoltResponse(status=401, body='{"error": "invalid_request"}')
                 status = 400
