@@ -125,8 +125,8 @@ def handle_post_call_message(
         log.exception("post-call message not saved")
         _reply_unrecorded(client, team_id, event, not_saved(), "message-not-saved")
         return
-    if not recorded.created:
-        return
+    # A message delivered again is answered once however often it comes: the outbox key is
+    # the message's, so a reply the first delivery could not send is sent now.
     gaps = gaps_of(answers) if answers is not None else []
     reply = thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id)
     deliver(

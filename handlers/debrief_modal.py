@@ -373,10 +373,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         corrected = metadata_id(view, "debrief_id") is not None
         recorded = saved.recorded
-        if not recorded.created and not corrected:
-            return  # the same submission, delivered again: confirmed the first time
+        # The same submission delivered again (the first answer was lost, or the process died
+        # after saving) is confirmed once all the same: the outbox key is the view's.
         message = confirmation(saved.entry, recorded.deal_name, saved.gaps, corrected=corrected)
-        # Keyed by the submitted view: the same submission delivered again is confirmed once.
         deliver(
             deps.db,
             client,

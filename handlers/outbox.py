@@ -44,6 +44,7 @@ from storage.outbox import (
     release,
     resend,
     sent_message,
+    status_note,
     take_now,
 )
 
@@ -57,7 +58,8 @@ GRACE = timedelta(minutes=2)
 HISTORY_MARGIN = timedelta(seconds=60)  # Slack's clock and ours may differ a little
 HISTORY_PAGE = 200
 HISTORY_PAGES = 5
-SERVER_ERROR_WAITS = (1.0, 2.0)  # 5xx: wait, look in the history, then send again
+SERVER_ERROR_WAITS = (1.0, 2.0)
+UPLOAD_STARTED = "upload started"  # 5xx: wait, look in the history, then send again
 
 
 class Outcome(StrEnum):
@@ -260,13 +262,13 @@ def settle(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Ou
     sent when its key is in the conversation, sent again when it is not, left for an
     operator when Slack will not show the conversation."""
     if "file" in row.payload:
-        # An upload starts only once the message it follows is sent; before that it surely
-        # never left. After, it may have: an upload carries no metadata to look for, so it is
-        # never tried again.
+        # An upload is marked just before it starts; one not marked surely never left. One
+        # that may have left carries no metadata to look for, so it is never tried again.
         with db.session() as session:
             follows = sent_message(session, str(row.payload.get("after") or ""))
-        if follows is None:
-            _record(db, row, release, row.key, None, "waits for the message it follows")
+            started = status_note(session, row.key) == UPLOAD_STARTED
+        if follows is None or not started:
+            _record(db, row, release, row.key, None, "taken, never started")
             return Outcome.DEFERRED
         _record(db, row, partial(mark_failed, final=True), row.key, "upload outcome unknown", None)
         return Outcome.SKIPPED

@@ -26,17 +26,19 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.outbox import GRACE, Outcome, send_row, sender, settle
+from handlers.outbox import GRACE, UPLOAD_STARTED, Outcome, send_row, sender, settle
 from scheduling.charts import WeekShare, effective_share_chart
 from scheduling.common import JobReport
 from storage.db import DatabaseError
 from storage.outbox import (
+    FILE_KINDS,
     MAX_ATTEMPTS,
     OutboxRow,
     claim_batch,
     lease_stale,
     mark_failed,
     mark_sent,
+    note_unsettled,
     release,
     sent_message,
     status_of,
@@ -93,6 +95,7 @@ class Worker:
         self.upload_gap = upload_gap
         self.pacer = Pacer()
         self.wake = threading.Event()
+        self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="outbox-lane")
         self._report_lock = threading.Lock()
 
@@ -104,19 +107,25 @@ class Worker:
         now = now or self.deps.now()
         report = JobReport()
         self._settle_stale(now, report)
-        busy: dict[Future[None], str] = {}
+        # A lane per workspace and sort (messages, or uploads at Tier 2's slower pace).
+        busy: dict[Future[None], tuple[str, bool]] = {}
         while True:
             rows = []
             if len(busy) < self.lanes:
+                lanes = set(busy.values())
                 with self.deps.db.session() as session:
                     rows = claim_batch(
-                        session, now=now, limit=self.batch, skip_teams=sorted(set(busy.values()))
+                        session,
+                        now=now,
+                        limit=self.batch,
+                        skip_teams=sorted(team for team, files in lanes if not files),
+                        skip_file_teams=sorted(team for team, files in lanes if files),
                     )
-            by_team: dict[str, list[OutboxRow]] = defaultdict(list)
+            by_lane: dict[tuple[str, bool], list[OutboxRow]] = defaultdict(list)
             for row in rows:
-                by_team[row.team_id].append(row)
-            for team_id, team_rows in by_team.items():
-                busy[self._pool.submit(self._lane, team_rows, now, report)] = team_id
+                by_lane[(row.team_id, row.kind in FILE_KINDS)].append(row)
+            for lane, lane_rows in by_lane.items():
+                busy[self._pool.submit(self._lane, lane_rows, now, report)] = lane
             if not busy:
                 return report
             if not rows or len(busy) >= self.lanes:
@@ -140,6 +149,10 @@ class Worker:
 
     def _lane(self, rows: list[OutboxRow], now: datetime, report: JobReport) -> None:
         for row in rows:
+            if self._stop.is_set():  # stopping: what was taken and not started goes back
+                with self.deps.db.session() as session:
+                    release(session, row.key, None, "worker stopped before sending")
+                continue
             try:
                 outcome = self._send(row, now)
             except DatabaseError:
@@ -188,6 +201,8 @@ class Worker:
             return Outcome.SKIPPED if given_up else Outcome.DEFERRED
         self.pacer.wait(row.team_id, "files", self.upload_gap)
         channel, ts = where
+        with db.session() as session:  # from here on it may have left: never tried again
+            note_unsettled(session, row.key, UPLOAD_STARTED)
         try:
             chart = row.payload["file"]
             png = effective_share_chart(
@@ -216,7 +231,9 @@ class Worker:
     # ------------------------------------------------------------------ as a process
 
     def run(self, stop: threading.Event, poll: float = POLL_SECONDS) -> None:
-        """Drain, wait for new work (or `wake`), drain again, until `stop` is set."""
+        """Drain, wait for new work (or `wake`), drain again, until `stop` is set; then what
+        was taken and not yet sent is put back for others."""
+        self._stop = stop
         pause = 0.5
         while not stop.is_set():
             try:

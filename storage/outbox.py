@@ -233,14 +233,32 @@ def _due(now: datetime) -> Any:
     )
 
 
+FILE_KINDS = ("digest-chart",)  # uploads: rate-limited apart from messages (Tier 2)
+
+
 def claim_batch(
-    session: Session, *, now: datetime, limit: int, skip_teams: Sequence[str] = ()
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    skip_teams: Sequence[str] = (),
+    skip_file_teams: Sequence[str] = (),
 ) -> list[OutboxRow]:
-    """Take up to `limit` due messages, oldest first, leaving out the workspaces in
-    `skip_teams` (another lane of this worker is busy with them). Commit right after."""
+    """Take up to `limit` due messages, oldest first, leaving out the workspaces whose
+    messages (`skip_teams`) or uploads (`skip_file_teams`) another lane of this worker is
+    busy with. Commit right after."""
     choice = select(OutboxMessage.id).where(_due(now))
     if skip_teams:
-        choice = choice.where(OutboxMessage.team_id.not_in(list(skip_teams)))
+        choice = choice.where(
+            or_(OutboxMessage.team_id.not_in(list(skip_teams)), OutboxMessage.kind.in_(FILE_KINDS))
+        )
+    if skip_file_teams:
+        choice = choice.where(
+            or_(
+                OutboxMessage.team_id.not_in(list(skip_file_teams)),
+                OutboxMessage.kind.not_in(FILE_KINDS),
+            )
+        )
     choice = choice.order_by(OutboxMessage.id).limit(limit)
     chosen: Any
     if session.get_bind().dialect.name == "postgresql":
@@ -378,6 +396,11 @@ def status_of(session: Session, key: str) -> tuple[str, int] | None:
         select(OutboxMessage.status, OutboxMessage.attempts).where(OutboxMessage.key == key)
     ).one_or_none()
     return None if row is None else (str(row[0]), int(row[1]))
+
+
+def status_note(session: Session, key: str) -> str | None:
+    """The note a message carries (its last error, or what a process was doing with it)."""
+    return session.scalar(select(OutboxMessage.last_error).where(OutboxMessage.key == key))
 
 
 def known_channel(session: Session, team_id: str, recipient: str) -> str | None:
