@@ -54,6 +54,7 @@ RATE_LIMIT_WAITS = 3
 POLL_SECONDS = 1.0
 MAX_PAUSE = 30.0
 FOLLOW_UP_DELAY = timedelta(seconds=30)
+PARENT_WAIT = 15.0  # seconds an upload waits for the message it follows, before putting back
 
 
 class Pacer:
@@ -181,9 +182,17 @@ class Worker:
         carries no metadata to look for afterwards."""
         after = str(row.payload.get("after") or "")
         db = self.deps.db
-        with db.session() as session:
-            where = sent_message(session, after)
-            parent = status_of(session, after)
+        waited = 0.0
+        while True:  # the message it follows may be on its way on another lane: wait a little
+            with db.session() as session:
+                where = sent_message(session, after)
+                parent = status_of(session, after)
+            if where is not None or parent is None or parent[0] not in ("pending", "sending"):
+                break
+            if waited >= PARENT_WAIT or self._stop.is_set():
+                break
+            time.sleep(0.2)
+            waited += 0.2
         if where is None:
             # Sent with no place known (settled from a DM's history), or given up on.
             given_up = (
