@@ -79,6 +79,7 @@ class Proc:
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
     starts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
         self.starts += 1
@@ -254,10 +255,18 @@ class Submissions:
 
 
 def submit_all(
-    webs: list[Proc], count: int, workspaces: int, result: Submissions, stop: threading.Event
+    webs: list[Proc],
+    count: int,
+    workspaces: int,
+    result: Submissions,
+    stop: threading.Event,
+    seconds: float,
 ) -> None:
+    """`count` submissions spread evenly over about `seconds`, so that the kills land among
+    them."""
     cursor = [0]
     turn = [0]
+    begun = time.monotonic()
 
     def one(n: int) -> None:
         team_id = f"T{n % workspaces:02d}CHAOS"
@@ -308,6 +317,7 @@ def submit_all(
                 cursor[0] += 1
             if n >= count:
                 return
+            time.sleep(max(0.0, begun + n * seconds / count - time.monotonic()))
             one(n)
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(CLIENTS)]
@@ -318,6 +328,21 @@ def submit_all(
 
 
 # --------------------------------------------------------------------------- the run
+
+
+def supervise(procs: list[Proc], events: list[str], started: float, stop: threading.Event) -> None:
+    """What a platform does: a process that exits by itself (a web started while PostgreSQL
+    was restarting refuses to start) is started again a second later."""
+    while not stop.wait(1.0):
+        for proc in procs:
+            with proc.lock:
+                if proc.process is not None and proc.process.poll() is not None:
+                    code = proc.process.returncode
+                    proc.start()
+                    events.append(
+                        f"{time.monotonic() - started:6.1f}s  {proc.name} exited ({code}); "
+                        "started again"
+                    )
 
 
 def pg_restart(events: list[str], started: float) -> None:
@@ -387,9 +412,14 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
         clock_started = time.time()
         events.append(f"{time.monotonic() - started:6.1f}s  all processes up")
         submitter = threading.Thread(
-            target=submit_all, args=(webs, args.submissions, args.workspaces, result, stop)
+            target=submit_all,
+            args=(webs, args.submissions, args.workspaces, result, stop, args.chaos_window),
         )
         submitter.start()
+        supervisor = threading.Thread(
+            target=supervise, args=(everything, events, started, stop), daemon=True
+        )
+        supervisor.start()
         # The chaos: one kill of each sort at a random moment, restarted a moment later; and
         # PostgreSQL restarted once.
         rng = random.Random(args.seed)
@@ -404,10 +434,11 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
                 pg_restart(events, started)
                 continue
             victim = rng.choice(group)
-            victim.kill()
-            events.append(f"{time.monotonic() - started:6.1f}s  SIGKILL {victim.name}")
-            time.sleep(rng.uniform(1.0, 3.0))
-            victim.start()
+            with victim.lock:
+                victim.kill()
+                events.append(f"{time.monotonic() - started:6.1f}s  SIGKILL {victim.name}")
+                time.sleep(rng.uniform(1.0, 3.0))
+                victim.start()
             events.append(f"{time.monotonic() - started:6.1f}s  restarted {victim.name}")
         submitter.join(timeout=max(1.0, args.deadline - (time.monotonic() - started)))
         stop.set()
@@ -424,6 +455,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
         figures["outbox"] = dict(outbox_state(db))
         figures["fake"] = fake_get(api_url, "/_chaos/counts")
         # Throughput: the same outbox drained by 1 worker, then by 2 (the clocks stopped).
+        stop.set()
         for proc in clocks:
             proc.stop()
         figures["throughput"] = {

@@ -31,7 +31,6 @@ from scheduling.charts import WeekShare, effective_share_chart
 from scheduling.common import JobReport
 from storage.db import DatabaseError
 from storage.outbox import (
-    FILE_KINDS,
     MAX_ATTEMPTS,
     OutboxRow,
     claim_batch,
@@ -47,6 +46,8 @@ from storage.outbox import (
 log = logging.getLogger(__name__)
 
 BATCH = 10
+FILE_BATCH = 2  # uploads go a few seconds apart: take few at a time
+SETTLE_EVERY = 10.0  # seconds: a long pass also settles what went stale meanwhile
 LANES = 4
 CHANNEL_GAP = 1.0  # seconds between two messages to one conversation
 UPLOAD_GAP = 3.0  # seconds between two file uploads in one workspace (Tier 2: 20 a minute)
@@ -98,39 +99,52 @@ class Worker:
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="outbox-lane")
+        self._file_pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="upload-lane")
         self._report_lock = threading.Lock()
 
     # ------------------------------------------------------------------ one pass
 
     def drain(self, now: datetime | None = None) -> JobReport:
         """Settle the stale, then send everything due at `now` (the job's clock); returns
-        what became of each message."""
-        now = now or self.deps.now()
+        what became of each message. Messages and uploads have lanes of their own, so the
+        slow pace of uploads (Tier 2) never holds up a message."""
+        fixed = now
+
+        def clock() -> datetime:  # a live pass moves on with time; `jobs run` keeps its as-of
+            return fixed if fixed is not None else self.deps.now()
+
         report = JobReport()
-        self._settle_stale(now, report)
-        # A lane per workspace and sort (messages, or uploads at Tier 2's slower pace).
+        self._settle_stale(clock(), report)
+        settled_at = time.monotonic()
         busy: dict[Future[None], tuple[str, bool]] = {}
         while True:
-            rows = []
-            if len(busy) < self.lanes:
-                lanes = set(busy.values())
+            claimed = 0
+            for files, batch in ((False, self.batch), (True, FILE_BATCH)):
+                lanes = [team for team, f in busy.values() if f == files]
+                if len(lanes) >= self.lanes:
+                    continue
+                now = clock()
                 with self.deps.db.session() as session:
                     rows = claim_batch(
-                        session,
-                        now=now,
-                        limit=self.batch,
-                        skip_teams=sorted(team for team, files in lanes if not files),
-                        skip_file_teams=sorted(team for team, files in lanes if files),
+                        session, now=now, limit=batch, files=files, skip_teams=sorted(lanes)
                     )
-            by_lane: dict[tuple[str, bool], list[OutboxRow]] = defaultdict(list)
-            for row in rows:
-                by_lane[(row.team_id, row.kind in FILE_KINDS)].append(row)
-            for lane, lane_rows in by_lane.items():
-                busy[self._pool.submit(self._lane, lane_rows, now, report)] = lane
+                claimed += len(rows)
+                by_team: dict[str, list[OutboxRow]] = defaultdict(list)
+                for row in rows:
+                    by_team[row.team_id].append(row)
+                for team_id, team_rows in by_team.items():
+                    pool = self._file_pool if files else self._pool
+                    busy[pool.submit(self._lane, team_rows, now, report)] = (team_id, files)
             if not busy:
                 return report
-            if not rows or len(busy) >= self.lanes:
-                done, _ = wait(list(busy), return_when=FIRST_COMPLETED)
+            if time.monotonic() - settled_at > SETTLE_EVERY:  # a long pass settles as it goes
+                self._settle_stale(clock(), report)
+                settled_at = time.monotonic()
+            if not claimed or all(
+                sum(1 for _, f in busy.values() if f == files) >= self.lanes
+                for files in (False, True)
+            ):
+                done, _ = wait(list(busy), return_when=FIRST_COMPLETED, timeout=SETTLE_EVERY)
                 for future in done:
                     busy.pop(future)
                     future.result()
@@ -273,3 +287,4 @@ class Worker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._file_pool.shutdown(wait=False, cancel_futures=True)

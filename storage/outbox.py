@@ -241,24 +241,18 @@ def claim_batch(
     *,
     now: datetime,
     limit: int,
+    files: bool = False,
     skip_teams: Sequence[str] = (),
-    skip_file_teams: Sequence[str] = (),
 ) -> list[OutboxRow]:
-    """Take up to `limit` due messages, oldest first, leaving out the workspaces whose
-    messages (`skip_teams`) or uploads (`skip_file_teams`) another lane of this worker is
-    busy with. Commit right after."""
-    choice = select(OutboxMessage.id).where(_due(now))
+    """Take up to `limit` due messages (or, with `files`, uploads), oldest first, leaving out
+    the workspaces in `skip_teams` (another lane of this worker is busy with them). Commit
+    right after."""
+    choice = select(OutboxMessage.id).where(
+        _due(now),
+        OutboxMessage.kind.in_(FILE_KINDS) if files else OutboxMessage.kind.not_in(FILE_KINDS),
+    )
     if skip_teams:
-        choice = choice.where(
-            or_(OutboxMessage.team_id.not_in(list(skip_teams)), OutboxMessage.kind.in_(FILE_KINDS))
-        )
-    if skip_file_teams:
-        choice = choice.where(
-            or_(
-                OutboxMessage.team_id.not_in(list(skip_file_teams)),
-                OutboxMessage.kind.not_in(FILE_KINDS),
-            )
-        )
+        choice = choice.where(OutboxMessage.team_id.not_in(list(skip_teams)))
     choice = choice.order_by(OutboxMessage.id).limit(limit)
     chosen: Any
     if session.get_bind().dialect.name == "postgresql":
