@@ -352,3 +352,25 @@ def test_a_clock_tick_waits_for_the_database(db: Database, fake_slack: SlackStan
         cut_off.dispose()
         proxy.close()
     assert statuses(db) == ["pending"]  # written for the workers, after the outage
+
+
+def test_the_worker_process_sends_and_stops_cleanly(db: Database, fake_slack: SlackStandIn) -> None:
+    """`python -m bot worker`: sends what the outbox holds; SIGTERM puts back nothing taken
+    and ends it with 0."""
+    _queue_many(db, 5, datetime.now(UTC))
+    env = {**app_env(db, fake_slack), "PYTHONPATH": str(repo_root()), "PATH": "/usr/bin:/bin"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        fake_slack.wait_for("chat.postMessage", count=5, timeout=30)
+    finally:
+        worker.terminate()
+        _out, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert "Traceback" not in err
+    assert set(statuses(db, "test")) == {"sent"}
