@@ -35,7 +35,7 @@ from coaching.gaps import Gap, gaps_of
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
-from handlers.outbox import deliver
+from handlers.outbox import deliver, message_payload, send_claimed
 from handlers.payloads import action_id_value, metadata_id, refuse, view_metadata
 from handlers.timezones import cached_zone, fetch_zone
 from handlers.views.coaching import (
@@ -66,6 +66,7 @@ from storage.debriefs import (
     search_rep_open_deals,
     update_debrief,
 )
+from storage.outbox import OutboxRow, take_now
 from storage.teams import managers_of_rep
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,8 @@ class _Saved:
     entry: DebriefInput
     coaching_session: int | None  # a coaching request, when the rep ticked the box
     managers: list[str]
+    confirmation: Rendered
+    outgoing: OutboxRow | None  # the confirmation, claimed; None when it was before
 
 
 def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
@@ -173,8 +176,13 @@ def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
     return Delivery(source="modal", key=f"view:{view.get('id')}")
 
 
-def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date) -> _Saved:
-    """Validate and store in one transaction; raises _Refused with what to show on which block."""
+def _save(
+    deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date, now: datetime
+) -> _Saved:
+    """Validate and store in one transaction, with the confirmation's outbox row (claimed in
+    the same commit: one commit less before the next request's, and a confirmation that can
+    never be lost once the debrief is stored); raises _Refused with what to show on which
+    block."""
     form = read_form(view.get("state", {}).get("values", {}), today)
     if form.errors:
         raise _Refused(form.errors)
@@ -206,8 +214,21 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
                 session, team_id, recorded.debrief_id, recorded.deal_id, user_id
             )
             managers = managers_of_rep(session, team_id, user_id)
-    gaps = gaps_of(answers) if answers is not None else []
-    return _Saved(recorded, gaps, entry, coaching_session, managers)
+        gaps = gaps_of(answers) if answers is not None else []
+        message = confirmation(entry, recorded.deal_name, gaps, corrected=debrief_id is not None)
+        # Keyed by the submitted view: the same submission delivered again (its first answer
+        # lost, or its process dead after saving) is confirmed once all the same.
+        outgoing = take_now(
+            session,
+            key=f"debrief-confirmation:{team_id}:{view.get('id')}",
+            team_id=team_id,
+            kind="debrief-confirmation",
+            recipient=user_id,
+            channel=user_id,
+            payload=message_payload(message),
+            now=now,
+        )
+    return _Saved(recorded, gaps, entry, coaching_session, managers, message, outgoing)
 
 
 def request_coaching(
@@ -355,8 +376,9 @@ def register(app: App, deps: Deps) -> None:
         team_id = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
         user_id = body["user"]["id"]
         zone = cached_zone(deps, team_id, user_id) or EARLIEST_ZONE
+        now = deps.now()
         try:
-            saved = _save(deps, team_id, user_id, view, _today(deps.now(), zone))
+            saved = _save(deps, team_id, user_id, view, _today(now, zone), now)
         except _Refused as refused:
             ack(
                 response_action="errors",
@@ -371,23 +393,9 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        corrected = metadata_id(view, "debrief_id") is not None
-        recorded = saved.recorded
-        # The same submission delivered again (the first answer was lost, or the process died
-        # after saving) is confirmed once all the same: the outbox key is the view's.
-        message = confirmation(saved.entry, recorded.deal_name, saved.gaps, corrected=corrected)
-        deliver(
-            deps.db,
-            client,
-            key=f"debrief-confirmation:{team_id}:{view.get('id')}",
-            team_id=team_id,
-            kind="debrief-confirmation",
-            recipient=user_id,
-            channel=user_id,
-            render=lambda: message,
-            now=deps.now(),
-        )
+        if saved.outgoing is not None:
+            send_claimed(deps.db, client, saved.outgoing, now)
         if saved.coaching_session is not None:
-            request_coaching(deps, client, team_id, user_id, saved, message)
+            request_coaching(deps, client, team_id, user_id, saved, saved.confirmation)
         if view_metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen
             refresh_home(deps, client, team_id, user_id)

@@ -292,6 +292,12 @@ def settle(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Ou
     return send_row(db, client, row, now)
 
 
+def send_claimed(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Outcome:
+    """Send a message claimed inside a request's own transaction (storage.outbox.take_now),
+    after the acknowledgement: one quick wait for a 429 at most; the workers retry the rest."""
+    return send_row(db, sender(client, rate_limit_waits=1), row, now, waits=())
+
+
 def deliver(
     db: Database,
     client: WebClient,
@@ -323,5 +329,4 @@ def deliver(
         )
     if row is None:
         return Outcome.SKIPPED
-    # Inside a request one quick wait for a 429 at most; the workers do the patient part.
-    return send_row(db, sender(client, rate_limit_waits=1), row, now, waits=())
+    return send_claimed(db, client, row, now)

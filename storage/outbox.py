@@ -23,9 +23,10 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, utcnow
@@ -166,6 +167,30 @@ def take_now(
     A key Slack refused before is taken again (someone asked again: no need to wait for the
     workers' retry). None when the key is sent, being sent, or waiting for a worker."""
     wall = utcnow()
+    serialized = json.dumps(payload, ensure_ascii=False)
+    created = insert_ignore(
+        session,
+        OUTBOX_TABLE,
+        {
+            "key": key,
+            "team_id": team_id,
+            "kind": kind,
+            "recipient": recipient,
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "payload": serialized,
+            "status": SENDING,
+            "attempts": 1,
+            "claimed_at": now,
+            "attempted_at": now,
+            "requested_at": wall,
+        },
+        ["key"],
+    )
+    if created is not None:
+        return OutboxRow(
+            int(created), key, team_id, kind, recipient, channel, thread_ts, payload, 1, wall
+        )
     retried = session.execute(
         update(OutboxMessage)
         .where(
@@ -177,48 +202,25 @@ def take_now(
         .values(
             status=SENDING,
             attempts=OutboxMessage.attempts + 1,
-            payload=json.dumps(payload, ensure_ascii=False),
+            payload=serialized,
             attempted_at=now,
             requested_at=wall,
         )
         .returning(OutboxMessage.id, OutboxMessage.attempts)
     ).one_or_none()
-    if retried is not None:
-        return OutboxRow(
-            int(retried[0]),
-            key,
-            team_id,
-            kind,
-            recipient,
-            channel,
-            thread_ts,
-            payload,
-            int(retried[1]),
-            wall,
-        )
-    created = insert_ignore(
-        session,
-        OUTBOX_TABLE,
-        {
-            "key": key,
-            "team_id": team_id,
-            "kind": kind,
-            "recipient": recipient,
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "payload": json.dumps(payload, ensure_ascii=False),
-            "status": SENDING,
-            "attempts": 1,
-            "claimed_at": now,
-            "attempted_at": now,
-            "requested_at": wall,
-        },
-        ["key"],
-    )
-    if created is None:
+    if retried is None:
         return None
     return OutboxRow(
-        int(created), key, team_id, kind, recipient, channel, thread_ts, payload, 1, wall
+        int(retried[0]),
+        key,
+        team_id,
+        kind,
+        recipient,
+        channel,
+        thread_ts,
+        payload,
+        int(retried[1]),
+        wall,
     )
 
 
@@ -319,18 +321,31 @@ def resend(session: Session, row_id: int, now: datetime) -> None:
     )
 
 
+@cache
+def _mark_sent_statement() -> Any:
+    # Built once (the hot path of every confirmation); Core rather than an ORM update, whose
+    # per-call preparation costs more than the statement takes to run.
+    table = OUTBOX_TABLE
+    return (
+        table.update()
+        .where(or_(table.c.key == bindparam("b_key"), table.c.part_of == bindparam("b_key")))
+        .values(
+            status=SENT,
+            channel_id=bindparam("b_channel", type_=table.c.channel_id.type),
+            message_ts=bindparam("b_ts", type_=table.c.message_ts.type),
+            sent_at=bindparam("b_sent", type_=table.c.sent_at.type),
+            not_before=None,
+            last_error=None,
+        )
+    )
+
+
 def mark_sent(session: Session, key: str, channel_id: str | None, message_ts: str | None) -> None:
     """Posted: the message and the keys it carries (`part_of` it)."""
-    values = {
-        "status": SENT,
-        "channel_id": channel_id,
-        "message_ts": message_ts,
-        "sent_at": utcnow(),
-        "not_before": None,
-        "last_error": None,
-    }
-    session.execute(update(OutboxMessage).where(OutboxMessage.key == key).values(**values))
-    session.execute(update(OutboxMessage).where(OutboxMessage.part_of == key).values(**values))
+    session.connection().execute(
+        _mark_sent_statement(),
+        {"b_key": key, "b_channel": channel_id, "b_ts": message_ts, "b_sent": utcnow()},
+    )
 
 
 def mark_failed(
