@@ -16,6 +16,7 @@ ours is the work each request does.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from typing import Any
 
@@ -83,6 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    # As in ours (bot/logs.py): no "Task queue depth" warning for each request that waits.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     env = os.environ
     app = bare_app(
         env["SLACK_BOT_TOKEN"],
