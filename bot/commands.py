@@ -476,7 +476,7 @@ def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(stuck)} need an operator's eye:", file=sys.stderr)
     for item in stuck:
         why = (
-            "outcome unknown, Slack would not show the conversation"
+            "outcome unknown, not yet settled from the conversation"
             if item.status == "sending"
             else f"given up after {item.attempts} attempts"
         )

@@ -36,6 +36,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from handlers.views.debrief_messages import Rendered
 from storage.db import Database, DatabaseError
 from storage.outbox import (
+    HISTORY_REFUSED,
     OutboxRow,
     known_channel,
     mark_failed,
@@ -239,7 +240,7 @@ def send_row(
             try:
                 ts = find_posted(client, row, conversation_of(db, row))
             except (HistoryUnavailable, DatabaseError) as error:
-                _record(db, row, note_unsettled, row.key, f"history: {error}")
+                _record(db, row, note_unsettled, row.key, f"{HISTORY_REFUSED}{error}")
                 return Outcome.UNKNOWN
             if ts is not None:
                 _record(db, row, mark_sent, row.key, None, ts)
@@ -280,7 +281,7 @@ def settle(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Ou
             "cannot settle a send: Slack refused the history; left for an operator",
             extra={"key": row.key, "error": str(error)},
         )
-        _record(db, row, note_unsettled, row.key, f"history: {error}")
+        _record(db, row, note_unsettled, row.key, f"{HISTORY_REFUSED}{error}")
         return Outcome.UNKNOWN
     if ts is not None:
         where = conversation if conversation[:1] not in ("U", "W") else None

@@ -36,6 +36,7 @@ OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 MAX_ATTEMPTS = 6  # a send Slack keeps refusing (an account deactivated) stops being retried
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+HISTORY_REFUSED = "history: "  # the note of a send Slack would not let us settle
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ def take_now(
 def _due(now: datetime) -> Any:
     return and_(
         OutboxMessage.part_of.is_(None),
+        OutboxMessage.payload.is_not(None),
         or_(
             OutboxMessage.status == PENDING,
             and_(OutboxMessage.status == FAILED, OutboxMessage.attempts < MAX_ATTEMPTS),
@@ -497,7 +499,7 @@ def unsettled(
                     OutboxMessage.status == SENDING,
                     or_(
                         OutboxMessage.attempted_at <= now - grace,
-                        OutboxMessage.last_error.is_not(None),
+                        OutboxMessage.last_error.like(f"{HISTORY_REFUSED}%"),
                     ),
                 ),
                 and_(OutboxMessage.status == FAILED, OutboxMessage.attempts >= MAX_ATTEMPTS),

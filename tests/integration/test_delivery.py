@@ -374,3 +374,30 @@ def test_the_worker_process_sends_and_stops_cleanly(db: Database, fake_slack: Sl
     assert worker.returncode == 0, err
     assert "Traceback" not in err
     assert set(statuses(db, "test")) == {"sent"}
+
+
+def test_a_send_left_by_the_at_most_once_outbox_is_never_settled_or_resent(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
+    """Rows from before metadata carried keys: posted or not, nothing can be looked up, so
+    they stay as they were (never sent twice)."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            OutboxMessage.__table__.insert(),
+            {
+                "key": "weekly-digest:T0001:U_OLD:2026-W40",
+                "team_id": TEAM_ID,
+                "kind": "weekly-digest",
+                "recipient": "U_OLD",
+                "status": "sending",
+                "attempts": 1,
+                "claimed_at": DUE_AT - timedelta(days=60),
+            },
+        )
+    settings = load_settings(app_env(db, fake_slack))
+    deps = Deps(db=db, default_zone=ZoneInfo("UTC"), now=lambda: DUE_AT)
+    worker = Worker(deps, web_client(settings, patient=True))
+    report = worker.drain(DUE_AT + timedelta(days=1))
+    worker.close()
+    assert not report.outcomes
+    assert fake_slack.calls == [] and statuses(db) == ["sending"]
