@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +71,31 @@ class Outcome(StrEnum):
     FAILED = "failed"  # not posted; tried again later
     UNKNOWN = "unknown"  # may have been posted: settled from the history, never resent blind
     DEFERRED = "deferred"  # held back before any request (a rate limit); tried again later
+
+
+class _InFlight:
+    """Keys this process is sending right now. A worker in the same process (`serve`, `jobs
+    run` beside a test's app) never settles one of them: with a job clock set ahead
+    (`--as-of`), a send that has not yet had its answer would look stale."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: set[str] = set()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._keys.add(key)
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._keys.discard(key)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._keys
+
+
+IN_FLIGHT = _InFlight()
 
 
 class HistoryUnavailable(Exception):
@@ -222,6 +248,16 @@ def send_row(
     waits: tuple[float, ...] = SERVER_ERROR_WAITS,
 ) -> Outcome:
     """Post a message this process holds (`sending`) and record what became of it."""
+    IN_FLIGHT.add(row.key)
+    try:
+        return _send_row(db, client, row, now, waits)
+    finally:
+        IN_FLIGHT.discard(row.key)
+
+
+def _send_row(
+    db: Database, client: WebClient, row: OutboxRow, now: datetime, waits: tuple[float, ...]
+) -> Outcome:
     for wait in (*waits, None):
         attempt = post(client, row)
         if attempt.result == "sent":

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.outbox import GRACE, UPLOAD_STARTED, Outcome, send_row, sender, settle
+from handlers.outbox import GRACE, IN_FLIGHT, UPLOAD_STARTED, Outcome, send_row, sender, settle
 from scheduling.charts import WeekShare, effective_share_chart
 from scheduling.common import JobReport
 from storage.db import DatabaseError
@@ -151,8 +151,8 @@ class Worker:
 
     def _settle_stale(self, now: datetime, report: JobReport) -> None:
         while True:
-            with self.deps.db.session() as session:
-                row = lease_stale(session, now=now, grace=GRACE)
+            with self.deps.db.session() as session:  # not what this process is sending now
+                row = lease_stale(session, now=now, grace=GRACE, busy=IN_FLIGHT)
             if row is None:
                 return
             outcome = settle(self.deps.db, self.client, row, now)

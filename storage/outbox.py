@@ -20,7 +20,7 @@ payload), so whoever holds it can send it, and send it again when it surely was 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -283,23 +283,32 @@ def claim_batch(
     return sorted((_row(message) for message in taken), key=lambda row: row.id)
 
 
-def lease_stale(session: Session, *, now: datetime, grace: timedelta) -> OutboxRow | None:
+def lease_stale(
+    session: Session, *, now: datetime, grace: timedelta, busy: Container[str] = ()
+) -> OutboxRow | None:
     """One message left `sending` for longer than `grace` (its process died, or the answer
     was lost), leased to this process: its `attempted_at` moves to `now`, so no other worker
-    settles it meanwhile. Commit right after."""
-    candidate = session.execute(
-        select(OutboxMessage.id, OutboxMessage.attempted_at)
-        .where(
+    settles it meanwhile. Keys in `busy` (this process is sending them) are left alone.
+    Commit right after."""
+    passed: list[str] = []
+    while True:
+        stale = select(OutboxMessage.id, OutboxMessage.attempted_at, OutboxMessage.key).where(
             OutboxMessage.status == SENDING,
             OutboxMessage.part_of.is_(None),
             OutboxMessage.attempted_at <= now - grace,
         )
-        .order_by(OutboxMessage.attempted_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).one_or_none()
-    if candidate is None:
-        return None
+        if passed:
+            stale = stale.where(OutboxMessage.key.not_in(passed))
+        candidate = session.execute(
+            stale.order_by(OutboxMessage.attempted_at, OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).one_or_none()
+        if candidate is None:
+            return None
+        if candidate[2] not in busy:
+            break
+        passed.append(str(candidate[2]))
     leased = session.execute(
         update(OutboxMessage)
         .where(
