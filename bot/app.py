@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 
 from bot.logs import log_request
 from bot.settings import Settings
@@ -101,6 +103,56 @@ class ContextExecutor(ThreadPoolExecutor):
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
+# JSON escapes (also percent-encoded, in a form's `payload=`) for what no text can hold: a lone
+# UTF-16 surrogate (it cannot be encoded as UTF-8, so no database takes it) and NUL
+# (PostgreSQL refuses it in text). Slack never sends them; a forged request may.
+_UNSTORABLE = re.compile(r"(?:\\|%5c)u(?:d[89a-f][0-9a-f]{2}|0000)|%00", re.IGNORECASE)
+_UNSTORABLE_CHARS = re.compile("[\ud800-\udfff\x00]")
+
+
+def _scrub(value: Any) -> Any:
+    """`value` with every unstorable character replaced (U+FFFD), at any depth."""
+    if isinstance(value, str):
+        return _UNSTORABLE_CHARS.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+# Required parts of each kind of payload, by type: a body without them is not Slack's.
+_REQUIRED = {
+    "event_callback": ("event",),
+    "view_submission": ("view", "user"),
+    "view_closed": ("view", "user"),
+    "block_actions": ("user",),
+    "block_suggestion": ("user",),
+    "shortcut": ("user",),
+    "message_action": ("user",),
+}
+
+
+def slack_shaped(body: Any) -> bool:
+    """True when the body is shaped like one of Slack's requests (what is in it is the
+    listeners' business); False for anything else, which is answered 400."""
+    if not isinstance(body, dict) or not body:
+        return False
+    if "command" in body:
+        return all(isinstance(body.get(k), str) for k in ("command", "user_id", "team_id"))
+    kind = body.get("type")
+    if not isinstance(kind, str):
+        return False
+    if not all(isinstance(body.get(part), dict) for part in _REQUIRED.get(kind, ())):
+        return False
+    if "user" in _REQUIRED.get(kind, ()) and not isinstance(body["user"].get("id"), str):
+        return False
+    team = body.get("team")
+    return team is None or (
+        isinstance(team, dict) and isinstance(team.get("id"), (str, type(None)))
+    )
+
+
 class LoggedApp(App):
     """Bolt's App, logging one line per request with the time its answer took, and speaking
     the language of whoever sent it.
@@ -116,12 +168,28 @@ class LoggedApp(App):
     def __init__(self, *, deps: Deps, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.deps = deps
+        secret = kwargs.get("signing_secret")
+        self._verifier = SignatureVerifier(secret) if secret else None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
         status = 500
         body = req.body if isinstance(req.body, dict) else {}
         try:
+            if req.mode == "http" and not slack_shaped(req.body):
+                # Signed but not Slack's (a 401 first when unsigned): one line, no traceback.
+                headers = {k: v[0] if v else "" for k, v in req.headers.items()}
+                if self._verifier is None or not self._verifier.is_valid_request(
+                    req.raw_body, headers
+                ):
+                    status = 401
+                    return BoltResponse(status=401, body='{"error": "invalid_request"}')
+                status = 400
+                log.warning("request is not a Slack payload", extra={"bytes": len(req.raw_body)})
+                return BoltResponse(status=400, body='{"error": "not_a_slack_payload"}')
+            if _UNSTORABLE.search(req.raw_body):
+                req.body = _scrub(req.body)
+                body = req.body
             with use_language(actor_language(self.deps, body)):
                 response = super().dispatch(req)
             status = response.status

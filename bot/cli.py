@@ -23,6 +23,7 @@ from bot.commands import (
     CommandError,
     cmd_clock,
     cmd_db_upgrade,
+    cmd_deliveries,
     cmd_export_debriefs,
     cmd_jobs_list,
     cmd_jobs_run,
@@ -34,6 +35,7 @@ from bot.commands import (
     cmd_settings_set,
     cmd_team_list,
     cmd_team_set,
+    cmd_worker,
     cmd_workspace_delete,
     cmd_workspace_export,
     parse_as_of,
@@ -74,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler",
         action="store_true",
-        help="run no scheduled jobs in this process (leave them to a separate clock process)",
+        help="run no scheduled jobs and send nothing from the outbox in this process (leave "
+        "them to separate clock and worker processes)",
     )
     serve.set_defaults(handler=cmd_serve)
 
@@ -143,7 +146,42 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the scheduler alone (the Procfile's clock process), for deployments "
         "that run `serve --no-scheduler` on several instances.",
     )
+    clock.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="send nothing from this process: leave the outbox to `worker` processes",
+    )
+    clock.add_argument(
+        "--as-of",
+        type=parse_as_of,
+        metavar="ISO-8601",
+        help="a rehearsal: start the clock as if it read this time, and run on from there",
+    )
     clock.set_defaults(handler=cmd_clock)
+
+    worker = commands.add_parser(
+        "worker",
+        help="send what the outbox holds",
+        description="Drain the delivery outbox: send each due message once, settle sends whose "
+        "outcome is unknown from the conversation's history. Any number may run against "
+        "PostgreSQL (each takes its own rows); on SQLite run one, or none beside `serve`.",
+    )
+    worker.add_argument(
+        "--lanes", type=_lanes, default=4, help="workspaces sent to at once (default 4)"
+    )
+    worker.set_defaults(handler=cmd_worker)
+
+    deliveries = commands.add_parser(
+        "deliveries",
+        help="what the outbox holds, and what needs an operator",
+        description="Count the outbox's messages by kind and status, then list those that need "
+        "an operator: sends whose outcome is still unknown because Slack would not show the "
+        "conversation, and sends given up after repeated refusals (exit 1 when there are any).",
+    )
+    deliveries.add_argument(
+        "--as-of", type=parse_as_of, metavar="ISO-8601", help="the time to judge by (default: now)"
+    )
+    deliveries.set_defaults(handler=cmd_deliveries)
 
     jobs = commands.add_parser("jobs", help="scheduled jobs", description="Scheduled jobs.")
     jobs_commands = jobs.add_subparsers(
@@ -325,6 +363,16 @@ def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_sandbox(args, settings)
 
 
+def _lanes(raw: str) -> int:
+    try:
+        lanes = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {raw!r}") from None
+    if not 1 <= lanes <= 32:
+        raise argparse.ArgumentTypeError(f"lanes must be 1-32: {raw}")
+    return lanes
+
+
 def _port(raw: str) -> int:
     try:
         port = int(raw)
@@ -383,7 +431,12 @@ def _team_name(raw: str) -> str:
     return name
 
 
-LONG_RUNNING = ("serve", "clock", "sandbox")  # processes whose logs are the operator's record
+LONG_RUNNING = (
+    "serve",
+    "clock",
+    "worker",
+    "sandbox",
+)  # processes whose logs are the operator's record
 
 
 def _fail(message: str, code: int) -> int:

@@ -11,6 +11,7 @@ import io
 import logging
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -21,6 +22,7 @@ from bot.settings import Settings, SettingsError
 from storage.db import Database, DatabaseUnavailable
 
 if TYPE_CHECKING:
+    from handlers.clients import Clients
     from handlers.deps import Deps
 
 EXIT_CONFIG = 2  # bad arguments or settings (argparse uses 2 too)
@@ -204,9 +206,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             raise CommandError(f"Slack refused the bot token: {exc}") from None
         if not args.no_scheduler:
             from bot.app import clients_for
-            from scheduling.clock import build_scheduler
 
-            build_scheduler(deps, clients_for(settings, db), blocking=False).start()
+            start_background_work(deps, clients_for(settings, db))
     except BaseException:
         if bound is not None:
             bound.close()  # give the port back
@@ -220,6 +221,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     assert secret is not None
     bound.run(SlackWsgi(app, db, secret))
     return 0
+
+
+def start_background_work(
+    deps: Deps, clients: Clients, *, worker: bool = True
+) -> Callable[[], None]:
+    """The scheduler and an outbox worker in this process (`serve` alone, the sandbox), both
+    serving every workspace `clients` knows (bot.app.clients_for); returns what stops them."""
+    import threading
+
+    from scheduling.clock import build_scheduler
+    from scheduling.worker import Worker
+
+    stop = threading.Event()
+    wake = None
+    if worker:
+        drainer = Worker(deps, clients)
+        drainer.start(stop)
+        wake = drainer.wake.set
+    scheduler = build_scheduler(deps, clients, blocking=False, wake=wake)
+    scheduler.start()
+
+    def halt() -> None:
+        scheduler.shutdown(wait=False)
+        stop.set()
+
+    return halt
 
 
 def _deps(settings: Settings, db: Database, now: datetime | None = None) -> Deps:
@@ -404,13 +431,15 @@ def parse_as_of(raw: str) -> datetime:
 
 def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import clients_for
-    from scheduling.clock import JOBS
+    from scheduling.clock import JOBS, run_and_send
 
     settings.require_slack_credentials()
     as_of = args.as_of or datetime.now(UTC)
     db = _database(settings, migrated=True)
     check_keys(settings, db)
-    report = JOBS[args.job].run(_deps(settings, db, as_of), clients_for(settings, db), as_of)
+    report = run_and_send(
+        JOBS[args.job], _deps(settings, db, as_of), clients_for(settings, db), as_of
+    )
     print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
     for outcome, meaning in OUTCOME_MEANINGS.items():
         if report.outcomes.get(outcome):
@@ -421,8 +450,12 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
 OUTCOME_MEANINGS = {
     "skipped": "sent before, or being sent by another process",
     "failed": "Slack refused them or could not be reached; a later run tries again",
-    "unknown": "the request went out and no answer came back; never resent, so nobody gets two",
-    "not_installed": "workspaces with data but no installation (uninstalled, or never installed)",
+    "unknown": "the request went out and no answer came back; a worker looks for it in the "
+    "conversation after 2 minutes and sends it only if it is not there (`python -m bot "
+    "deliveries` shows what is unsettled)",
+    "deferred": "held back by a rate limit; a worker sends them shortly",
+    "not_installed": "workspaces (or their waiting messages) with data but no installation "
+    "(uninstalled, or never installed): nothing is sent there",
     "workspace_failed": "workspaces whose run stopped on an error (see the log); the others ran",
 }
 
@@ -451,15 +484,48 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _running_clock(settings: Settings, db: Database, as_of: datetime | None) -> Deps:
+    """Deps on the real clock, or on one that started at `as_of` and runs on from there."""
+    from handlers.deps import Deps
+
+    if as_of is None:
+        return _deps(settings, db)
+    import time
+
+    started, base = time.monotonic(), as_of
+
+    def now() -> datetime:
+        from datetime import timedelta
+
+        return base + timedelta(seconds=time.monotonic() - started)
+
+    return Deps(
+        db=db,
+        default_zone=settings.zone,
+        now=now,
+        data_retention_days=settings.data_retention_days,
+    )
+
+
 def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
     from bot.app import clients_for
     from scheduling.clock import build_scheduler
+    from scheduling.worker import Worker
 
     settings.require_slack_credentials()
     db = _database(settings, migrated=True)
     check_keys(settings, db)
-    scheduler = build_scheduler(_deps(settings, db), clients_for(settings, db), blocking=True)
-    log.info("clock started")
+    deps = _running_clock(settings, db, args.as_of)
+    clients = clients_for(settings, db)
+    wake = None
+    if not args.no_worker:
+        worker = Worker(deps, clients)
+        worker.start(threading.Event())
+        wake = worker.wake.set
+    scheduler = build_scheduler(deps, clients, blocking=True, wake=wake)
+    log.info("clock started", extra={"worker": not args.no_worker, "as_of": str(args.as_of)})
     scheduler.start()
     return 0
 
@@ -569,3 +635,51 @@ def cmd_workspace_delete(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"deleted {total} rows of workspace {args.team_id}{_counted(counts)}")
     return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+    import threading
+
+    from bot.app import clients_for
+    from scheduling.worker import Worker
+
+    settings.require_slack_credentials()
+    db = _database(settings, migrated=True)
+    check_keys(settings, db)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker = Worker(_deps(settings, db), clients_for(settings, db), lanes=args.lanes)
+    log.info("worker started", extra={"lanes": args.lanes})
+    try:
+        worker.run(stop)
+    finally:
+        worker.close()
+    return 0
+
+
+def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.outbox import GRACE
+    from storage.outbox import delivery_counts, unsettled
+
+    db = _database(settings, migrated=True)
+    now = args.as_of or datetime.now(UTC)
+    with db.session() as session:
+        counts = delivery_counts(session)
+        stuck = unsettled(session, now=now, grace=GRACE)
+    statuses = ("pending", "sending", "sent", "failed")
+    print("kind\t" + "\t".join(statuses))
+    for kind in sorted({kind for kind, _ in counts}):
+        print(kind + "\t" + "\t".join(str(counts.get((kind, st), 0)) for st in statuses))
+    if not stuck:
+        print("nothing unsettled", file=sys.stderr)
+        return 0
+    print(f"{len(stuck)} need an operator's eye:", file=sys.stderr)
+    for item in stuck:
+        why = (
+            "outcome unknown, not yet settled from the conversation"
+            if item.status == "sending"
+            else f"given up after {item.attempts} attempts"
+        )
+        print(f"  {item.key}\t{why}\t{item.last_error or ''}", file=sys.stderr)
+    return 1

@@ -88,8 +88,8 @@ def refuse_from_headers(
 
 
 class SlackWsgi:
-    """Routes the two paths. A request Bolt cannot parse is logged and acknowledged (its
-    signature is good by then, so Slack should not retry it)."""
+    """Routes the two paths. A request Bolt cannot parse is refused with 400 (its signature
+    is good by then: unsigned ones were refused with 401 before Bolt saw them)."""
 
     def __init__(self, app: App, db: Database, signing_secret: str) -> None:
         self.bolt = SlackRequestHandler(app, path=SLACK_PATH)
@@ -187,5 +187,6 @@ class SlackWsgi:
         try:
             return self.bolt(environ, start_response)
         except Exception:
-            log.exception("malformed request from Slack acknowledged", extra={"bytes": len(raw)})
-            return self._reply(start_response, "200 OK", {})
+            # Signed, yet no Slack payload Bolt can read: one line, no traceback.
+            log.warning("request is not a Slack payload", extra={"bytes": len(raw)})
+            return self._reply(start_response, "400 Bad Request", {"error": "not_a_slack_payload"})

@@ -66,6 +66,10 @@ def configure(level: str, secrets: Iterable[str]) -> None:
     for noisy in ("urllib3", "slack_sdk.web.base_client", "slack_bolt.App"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Waitress warns "Task queue depth is N" for every request that waits for a thread: under
+    # load that is a JSON line per request (measurable in bench/ack.py), saying what the
+    # request log's ack_ms already says.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # APScheduler says "Added job", "Scheduler started" and "Job ... executed successfully"
     # at INFO for every tick: only at DEBUG. Its warnings (a missed run) and errors remain.
     chatter = logging.NOTSET if level == "DEBUG" else max(logging.WARNING, root.level)

@@ -3,7 +3,9 @@ stand-in (sandbox/), on one port that serves both the bot's `POST /slack/events`
 
 The only thing that knows it is a sandbox is this assembly: it generates a signing secret and
 a bot token, points SLACK_API_URL at the stand-in and picks a database of its own. Then it
-builds the same app, the same HTTP handler and the same scheduler as `serve`.
+builds the same app, the same HTTP handler, and the same scheduler and outbox worker as
+`serve` (bot.commands.start_background_work). The page's clock panel runs a job as an operator
+would, `python -m bot jobs run`, which writes the job's messages to the outbox and sends them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.commands import EXIT_FAILURE, CommandError
+from bot.commands import EXIT_FAILURE, CommandError, check_keys, start_background_work
 from bot.commands import _database as database
+from bot.commands import _deps as make_deps
 from bot.settings import Settings, load_settings
 from storage.db import Database
 
@@ -111,15 +114,14 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     import yaml
     from waitress.server import create_server
 
-    from bot.app import create_app, web_client
+    from bot.app import clients_for, create_app
     from bot.http import SlackWsgi
     from bot.logs import configure
-    from handlers.deps import Deps
     from sandbox.demo import seed
     from sandbox.page import Page
     from sandbox.server import SandboxApp
     from sandbox.webapi import SlackStandIn
-    from scheduling.clock import JOBS, build_scheduler
+    from scheduling.clock import JOBS
     from storage.migrate import upgrade
 
     port: int = args.port or 3000
@@ -161,11 +163,11 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     demo = args.demo or (not args.empty and not _has_debriefs(db))
     thread = threading.Thread(target=server.run, name="sandbox-http", daemon=True)
     thread.start()
-    deps = Deps(db=db, default_zone=settings.zone)
+    check_keys(settings, db)
+    deps = make_deps(settings, db)
     app = create_app(settings, deps, socket_mode=False)
     router.bot = SlackWsgi(app, db, env["SLACK_SIGNING_SECRET"])
-    scheduler = build_scheduler(deps, web_client(settings, patient=True), blocking=False)
-    scheduler.start()
+    stop_background = start_background_work(deps, clients_for(settings, db))
     _say(f"database: {_shown_database(env['DATABASE_URL'])}")
     where = f"listening on {host}" if host not in LOOPBACK else "listening on 127.0.0.1 only"
     _say(f"open {url} in your browser ({where}; Ctrl-C stops the sandbox)")
@@ -181,7 +183,7 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     except KeyboardInterrupt:
         _say("stopping the sandbox")
     finally:
-        scheduler.shutdown(wait=False)
+        stop_background()
         deps.background.drain(timeout=2)
         server.close()
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -13,9 +14,11 @@ from slack_sdk import WebClient
 from coaching.i18n import in_language
 from handlers.audience import fetch_language, read_workspace
 from handlers.deps import Deps
-from handlers.payloads import action_id_value, metadata_id, refuse
+from handlers.outbox import deliver
+from handlers.payloads import action_id_value, click_key, metadata_id, refuse
 from handlers.views import coaching as views
 from handlers.views.deal_actions import not_allowed
+from handlers.views.debrief_messages import Rendered
 from storage.coaching import get_session, schedule_session, set_pause
 from storage.teams import manages_rep
 
@@ -70,15 +73,25 @@ def register(app: App, deps: Deps) -> None:
         workspace = read_workspace(deps, team_id)
         for person in (item.rep_user_id, manager):
             language = fetch_language(deps, client, team_id, person, workspace)
-            message = in_language(
-                language,
-                views.session_scheduled,
-                item.deal_name,
-                item.rep_user_id,
-                manager,
-                starts_at,
+            deliver(
+                deps.db,
+                client,
+                key=f"session-scheduled:{team_id}:{session_id}:{picked}:{person}",
+                team_id=team_id,
+                kind="session-scheduled",
+                recipient=person,
+                channel=person,
+                render=partial(
+                    in_language,
+                    language,
+                    views.session_scheduled,
+                    item.deal_name,
+                    item.rep_user_id,
+                    manager,
+                    starts_at,
+                ),
+                now=deps.now(),
             )
-            client.chat_postMessage(channel=person, text=message.text, blocks=message.blocks)
 
     @app.action(views.PAUSE_WEEK_ACTION)
     def pause_week(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -88,4 +101,14 @@ def register(app: App, deps: Deps) -> None:
         with deps.db.session() as session:
             set_pause(session, team_id, user_id, until)
         channel = (body.get("channel") or {}).get("id") or user_id
-        client.chat_postMessage(channel=channel, text=views.paused(until))
+        deliver(
+            deps.db,
+            client,
+            key=f"click-reply:{team_id}:{user_id}:{click_key(body)}",
+            team_id=team_id,
+            kind="click-reply",
+            recipient=user_id,
+            channel=channel,
+            render=lambda: Rendered(text=views.paused(until), blocks=[]),
+            now=deps.now(),
+        )

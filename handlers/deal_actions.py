@@ -21,12 +21,12 @@ from coaching.i18n import in_language
 from handlers.audience import fetch_language, read_workspace
 from handlers.debrief_modal import open_modal
 from handlers.deps import Deps
-from handlers.payloads import action_id_value, metadata_id, refuse
+from handlers.outbox import Outcome, deliver
+from handlers.payloads import action_id_value, click_key, metadata_id, refuse
 from handlers.views import deal_actions as views
 from handlers.views.debrief_messages import Rendered
 from handlers.views.debrief_modal import ModalPrefill
 from handlers.views.digest import ASK_UPDATE_ACTION, LOST_ACTION, SNOOZE_ACTION, WON_ACTION
-from scheduling.delivery import Outcome, deliver
 from storage.deals import DealRef, close, get_deal, record_post_mortem, snooze
 from storage.debriefs import latest_answers
 from storage.teams import manages_rep
@@ -35,14 +35,24 @@ log = logging.getLogger(__name__)
 SNOOZE_DAYS = 7
 
 
-def _reply(client: WebClient, body: dict[str, Any], message: Rendered) -> None:
+def _reply(deps: Deps, client: WebClient, body: dict[str, Any], message: Rendered) -> None:
     """In the thread of the message whose button was clicked (the digest DM)."""
-    channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    channel = (body.get("channel") or {}).get("id") or user_id
     thread = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
         "message_ts"
     )
-    client.chat_postMessage(
-        channel=channel, thread_ts=thread, text=message.text, blocks=message.blocks
+    deliver(
+        deps.db,
+        client,
+        key=f"click-reply:{team_id}:{user_id}:{click_key(body)}",
+        team_id=team_id,
+        kind="click-reply",
+        recipient=user_id,
+        channel=channel,
+        thread_ts=thread if isinstance(thread, str) else None,
+        render=lambda: message,
+        now=deps.now(),
     )
 
 
@@ -66,7 +76,7 @@ def register(app: App, deps: Deps) -> None:
         until = deps.now().astimezone(deps.default_zone).date() + timedelta(days=SNOOZE_DAYS)
         with deps.db.session() as session:
             snooze(session, body["team"]["id"], deal.id, until)
-        _reply(client, body, views.snoozed(deal.name, until))
+        _reply(deps, client, body, views.snoozed(deal.name, until))
 
     @app.action(ASK_UPDATE_ACTION)
     def ask_for_update(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -103,11 +113,13 @@ def register(app: App, deps: Deps) -> None:
             now=deps.now(),
         )
         if outcome is Outcome.SKIPPED:
-            _reply(client, body, views.update_already_requested(deal.name, deal.owner_user_id))
+            _reply(
+                deps, client, body, views.update_already_requested(deal.name, deal.owner_user_id)
+            )
         elif outcome is Outcome.SENT:
-            _reply(client, body, views.update_requested(deal.name, deal.owner_user_id))
+            _reply(deps, client, body, views.update_requested(deal.name, deal.owner_user_id))
         else:
-            _reply(client, body, views.update_not_sent(deal.owner_user_id))
+            _reply(deps, client, body, views.update_not_sent(deal.owner_user_id))
 
     def close_deal(body: dict[str, Any], client: WebClient, outcome: str) -> None:
         deal = managed_deal(body, client)
@@ -117,9 +129,9 @@ def register(app: App, deps: Deps) -> None:
         with deps.db.session() as session:
             changed = close(session, team_id, deal.id, outcome)
         if not changed:
-            _reply(client, body, views.already_closed(deal.name))
+            _reply(deps, client, body, views.already_closed(deal.name))
             return
-        _reply(client, body, views.closed(deal.name, outcome, deal.owner_user_id))
+        _reply(deps, client, body, views.closed(deal.name, outcome, deal.owner_user_id))
         language = fetch_language(
             deps, client, team_id, deal.owner_user_id, read_workspace(deps, team_id)
         )
@@ -225,4 +237,14 @@ def register(app: App, deps: Deps) -> None:
         ack()
         if created:
             message = views.post_mortem_saved(deal.name)
-            client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+            deliver(
+                deps.db,
+                client,
+                key=f"post-mortem-saved:{team_id}:{view.get('id')}",
+                team_id=team_id,
+                kind="post-mortem-saved",
+                recipient=user_id,
+                channel=user_id,
+                render=lambda: message,
+                now=deps.now(),
+            )

@@ -29,6 +29,7 @@ from coaching.i18n import use_language
 from handlers.access import installing_team, may_use
 from handlers.audience import language_for, read_workspace
 from handlers.deps import Deps
+from handlers.outbox import deliver, metadata
 from handlers.timezones import fetch_profile
 from handlers.views.debrief_messages import (
     Rendered,
@@ -39,7 +40,6 @@ from handlers.views.debrief_messages import (
     recorded_in_shared_channel,
     thread_reply,
 )
-from scheduling.delivery import deliver
 from storage.db import DatabaseError
 from storage.debriefs import Delivery, latest_answers, record_debrief
 
@@ -60,23 +60,31 @@ def _is_retry(request: BoltRequest) -> bool:
         return True  # not a number Slack sends: treat as a retry, so nothing is answered twice
 
 
-def _reply(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
+def _reply_unrecorded(
+    client: WebClient,
+    team_id: str,
+    event: dict[str, Any],
+    message: Rendered,
+    kind: str,
+    shared: bool,
+) -> None:
+    """An answer when the database cannot record it (it is what failed): sent as is, with
+    its key in the metadata like every message of ours; in the thread, or to the rep alone
+    (saying which message it is about) in a shared channel."""
+    key = metadata(f"{kind}:{team_id}:{event['channel']}:{event['ts']}")
+    if shared:
+        private = privately(message, event["channel"])
+        client.chat_postMessage(
+            channel=event["user"], text=private.text, blocks=private.blocks, metadata=key
+        )
+        return
     client.chat_postMessage(
         channel=event["channel"],
         thread_ts=event.get("thread_ts") or event["ts"],
         text=message.text,
         blocks=message.blocks,
+        metadata=key,
     )
-
-
-def _tell_rep(client: WebClient, event: dict[str, Any], message: Rendered) -> None:
-    """In a direct message to the rep, saying which message it is about."""
-    private = privately(message, event["channel"])
-    client.chat_postMessage(channel=event["user"], text=private.text, blocks=private.blocks)
-
-
-def _answer(client: WebClient, event: dict[str, Any], message: Rendered, shared: bool) -> None:
-    (_tell_rep if shared else _reply)(client, event, message)
 
 
 def _refuse_once(
@@ -107,7 +115,7 @@ def _refuse_once(
         )
     except DatabaseError:
         log.warning("could not claim a refusal reply; answering anyway", exc_info=True)
-        _answer(client, event, message, shared)
+        _reply_unrecorded(client, team_id, event, message, "message-refusal", shared)
 
 
 def handle_post_call_message(
@@ -173,17 +181,38 @@ def _record(
             answers = recorded.answers or latest_answers(session, team_id, recorded.deal_id)
     except DatabaseError:
         log.exception("post-call message not saved")
-        _answer(client, event, not_saved(), shared)
+        _reply_unrecorded(client, team_id, event, not_saved(), "message-not-saved", shared)
         return
-    if not recorded.created:
-        return
+    # A message delivered again is answered once however often it comes: the outbox keys are
+    # the message's, so a reply the first delivery could not send is sent now. In a shared
+    # channel the thread only hears that it was recorded; what was understood goes to the rep.
     gaps = gaps_of(answers, framework) if answers is not None else []
     understood = thread_reply(entry, recorded.deal_name, gaps, recorded.debrief_id, framework)
+    about = f"{team_id}:{event['channel']}:{event['ts']}"
+    deliver(
+        deps.db,
+        client,
+        key=f"message-reply:{about}",
+        team_id=team_id,
+        kind="message-reply",
+        recipient=user_id,
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        render=recorded_in_shared_channel if shared else lambda: understood,
+        now=deps.now(),
+    )
     if shared:
-        _reply(client, event, recorded_in_shared_channel())
-        _tell_rep(client, event, understood)
-    else:
-        _reply(client, event, understood)
+        deliver(
+            deps.db,
+            client,
+            key=f"message-reply-private:{about}",
+            team_id=team_id,
+            kind="message-reply",
+            recipient=user_id,
+            channel=user_id,
+            render=lambda: privately(understood, event["channel"]),
+            now=deps.now(),
+        )
 
 
 def register(app: App, deps: Deps) -> None:

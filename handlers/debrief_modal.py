@@ -46,7 +46,8 @@ from handlers.audience import (
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
 from handlers.modal_form import read_form
-from handlers.payloads import action_id_value, refuse, view_metadata
+from handlers.outbox import deliver, message_payload, send_claimed
+from handlers.payloads import action_id_value, metadata_id, refuse, view_metadata
 from handlers.timezones import cached_locale, cached_zone, fetch_profile
 from handlers.views.access import not_available_modal
 from handlers.views.coaching import (
@@ -66,7 +67,6 @@ from handlers.views.debrief_messages import (
 )
 from handlers.views.debrief_modal import CALLBACK_ID, ModalPrefill, deal_options, debrief_modal
 from handlers.views.text import clip
-from scheduling.delivery import deliver
 from storage.coaching import request_session, set_pause
 from storage.db import DatabaseError
 from storage.debriefs import (
@@ -80,6 +80,7 @@ from storage.debriefs import (
     search_rep_open_deals,
     update_debrief,
 )
+from storage.outbox import OutboxRow, take_now
 from storage.teams import managers_of_rep
 from storage.workspace_settings import read_settings
 
@@ -194,6 +195,7 @@ class _Saved:
     coaching_session: int | None  # a coaching request, when the rep ticked the box
     managers: list[str]
     workspace: Workspace
+    outgoing: OutboxRow | None  # the confirmation, claimed; None when it was before
 
 
 def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
@@ -209,11 +211,16 @@ def _delivery(view: dict[str, Any], meta: dict[str, Any]) -> Delivery:
     return Delivery(source="modal", key=f"view:{view.get('id')}")
 
 
-def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date) -> _Saved:
+def _save(
+    deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: date, now: datetime
+) -> _Saved:
     """Validate and store in one transaction, reading the answers to the workspace framework's
-    questions; raises _Refused with what to show on which block."""
+    questions, with the confirmation's outbox row (claimed in the same commit: one commit less
+    before the next request's, and a confirmation that can never be lost once the debrief is
+    stored; rendered now, in the submitter's language, which the request speaks); raises
+    _Refused with what to show on which block."""
     meta = view_metadata(view)
-    debrief_id = meta.get("debrief_id")
+    debrief_id = metadata_id(view, "debrief_id")
     with deps.db.session() as session:
         workspace = workspace_from(read_settings(session, team_id), team_id)
         framework = workspace.framework
@@ -229,7 +236,7 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
         errors = validate(entry, today)
         if errors:
             raise _Refused(errors)
-        if isinstance(debrief_id, int):
+        if debrief_id is not None:
             recorded = update_debrief(
                 session, team_id, user_id, debrief_id, entry, asked=framework.keys
             )
@@ -247,8 +254,27 @@ def _save(deps: Deps, team_id: str, user_id: str, view: dict[str, Any], today: d
                 session, team_id, recorded.debrief_id, recorded.deal_id, user_id
             )
             managers = managers_of_rep(session, team_id, user_id)
-    gaps = gaps_of(answers, framework) if answers is not None else []
-    return _Saved(recorded, gaps, entry, coaching_session, managers, workspace)
+        gaps = gaps_of(answers, framework) if answers is not None else []
+        message = confirmation(
+            entry,
+            recorded.deal_name,
+            gaps,
+            corrected=debrief_id is not None,
+            framework=framework,
+        )
+        # Keyed by the submitted view: the same submission delivered again (its first answer
+        # lost, or its process dead after saving) is confirmed once all the same.
+        outgoing = take_now(
+            session,
+            key=f"debrief-confirmation:{team_id}:{view.get('id')}",
+            team_id=team_id,
+            kind="debrief-confirmation",
+            recipient=user_id,
+            channel=user_id,
+            payload=message_payload(message),
+            now=now,
+        )
+    return _Saved(recorded, gaps, entry, coaching_session, managers, workspace, outgoing)
 
 
 def request_coaching(deps: Deps, client: WebClient, team_id: str, rep: str, saved: _Saved) -> None:
@@ -256,7 +282,17 @@ def request_coaching(deps: Deps, client: WebClient, team_id: str, rep: str, save
     request and manager, each in their own language."""
     assert saved.coaching_session is not None
     if not saved.managers:
-        client.chat_postMessage(channel=rep, text=no_manager_for_coaching())
+        deliver(
+            deps.db,
+            client,
+            key=f"coaching-no-manager:{team_id}:{saved.coaching_session}",
+            team_id=team_id,
+            kind="coaching-no-manager",
+            recipient=rep,
+            channel=rep,
+            render=lambda: Rendered(text=no_manager_for_coaching(), blocks=[]),
+            now=deps.now(),
+        )
         return
     deal, framework = saved.recorded.deal_name, saved.workspace.framework
 
@@ -409,8 +445,9 @@ def register(app: App, deps: Deps) -> None:
         team_id = str((body.get("team") or {}).get("id") or view.get("team_id") or "")
         user_id = body["user"]["id"]
         zone = cached_zone(deps, team_id, user_id) or EARLIEST_ZONE
+        now = deps.now()
         try:
-            saved = _save(deps, team_id, user_id, view, _today(deps.now(), zone))
+            saved = _save(deps, team_id, user_id, view, _today(now, zone), now)
         except _Refused as refused:
             ack(
                 response_action="errors",
@@ -425,18 +462,8 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        corrected = isinstance(view_metadata(view).get("debrief_id"), int)
-        recorded = saved.recorded
-        if not recorded.created and not corrected:
-            return  # the same submission, delivered again: confirmed the first time
-        message = confirmation(
-            saved.entry,
-            recorded.deal_name,
-            saved.gaps,
-            corrected=corrected,
-            framework=saved.workspace.framework,
-        )
-        client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+        if saved.outgoing is not None:
+            send_claimed(deps.db, client, saved.outgoing, now)
         if saved.coaching_session is not None:
             request_coaching(deps, client, team_id, user_id, saved)
         if view_metadata(view).get("origin") == FROM_HOME["origin"]:  # the tab is on screen

@@ -12,11 +12,30 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers on SQLite and PostgreSQL alike
+
+
+def _as_id(raw: str) -> int | None:
+    """A plain positive number that fits an id column, or None: a forged "9999…9" is no id
+    (the database would refuse the number itself)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
 
 def action_id_value(body: dict[str, Any]) -> int | None:
     """The clicked button's value as an id, or None when it is not a plain number."""
-    raw = str((body.get("actions") or [{}])[0].get("value") or "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else {}
+    return _as_id(str((first if isinstance(first, dict) else {}).get("value") or ""))
+
+
+def click_key(body: dict[str, Any]) -> str:
+    """What names one click: its trigger_id (else the action's ts), so that the answer to a
+    click is sent once."""
+    action = (body.get("actions") or [{}])[0]
+    return str(body.get("trigger_id") or action.get("action_ts") or "")[:120]
 
 
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -33,8 +52,8 @@ def metadata_id(view: dict[str, Any], key: str) -> int | None:
     """An id the modal carries under `key`, or None when it is missing or not a number."""
     value = view_metadata(view).get(key)
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+        return value if 0 < value <= MAX_ID else None
+    return _as_id(value) if isinstance(value, str) else None
 
 
 def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:

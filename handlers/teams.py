@@ -14,10 +14,11 @@ from slack_sdk import WebClient
 from coaching.debrief import FieldError
 from handlers.access import is_allowed, tell_not_available
 from handlers.deps import Deps
+from handlers.outbox import deliver
 from handlers.payloads import view_metadata
 from handlers.timezones import look_up
 from handlers.views import teams as views
-from handlers.views.debrief_messages import field_error_text
+from handlers.views.debrief_messages import Rendered, field_error_text
 from storage.db import DatabaseError
 from storage.teams import MembersElsewhere, get_team, is_any_manager, set_team, teams_managed_by
 
@@ -108,4 +109,14 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         text = views.team_saved(saved)
-        client.chat_postMessage(channel=user_id, text=text)
+        deliver(
+            deps.db,
+            client,
+            key=f"team-saved:{team_id}:{view.get('id')}",
+            team_id=team_id,
+            kind="team-saved",
+            recipient=user_id,
+            channel=user_id,
+            render=lambda: Rendered(text=text, blocks=[]),
+            now=deps.now(),
+        )

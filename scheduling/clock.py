@@ -9,6 +9,7 @@ hours late (the default grace of one second would silently drop a late tick).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from scheduling.nudges import run_coaching_nudges
 from scheduling.reminders import run_debrief_reminders
 from scheduling.retention import run_data_retention
 from scheduling.sessions import run_coaching_sessions
+from scheduling.worker import Worker
+from storage.db import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +86,64 @@ JOBS: dict[str, JobSpec] = {
 }
 
 
-def tick(spec: JobSpec, deps: Deps, clients: WebClient | Clients) -> None:
-    """One scheduled run; an error is logged and the next tick tries again."""
-    started = datetime.now(UTC)
-    try:
-        report = spec.run(deps, clients, started)
-    except Exception:
-        log.exception("job failed", extra={"job": spec.name})
+# A tick that finds the database gone waits and tries again (about two minutes in all), so a
+# database restart costs a late tick, not a lost one; after that the next tick catches up.
+DATABASE_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
+
+
+def tick(
+    spec: JobSpec,
+    deps: Deps,
+    clients: WebClient | Clients,
+    wake: Callable[[], None] | None = None,
+    waits: tuple[float, ...] = DATABASE_WAITS,
+) -> None:
+    """One scheduled run; an error is logged and the next tick tries again. `wake` tells an
+    outbox worker in this process that there is something to send."""
+    for pause in (*waits, None):
+        try:
+            report = spec.run(deps, clients, deps.now())
+        except DatabaseError as error:
+            if pause is None:
+                log.exception("job failed: database unavailable", extra={"job": spec.name})
+                return
+            log.warning(
+                "database unavailable; the job waits and tries again",
+                extra={"job": spec.name, "seconds": pause, "error": str(error).splitlines()[0]},
+            )
+            time.sleep(pause)
+            continue
+        except Exception:
+            log.exception("job failed", extra={"job": spec.name})
+            return
+        log.info("job ran", extra={"job": spec.name, "result": report.summary()})
+        if wake is not None and report.outcomes.get("queued"):
+            wake()
         return
-    log.info("job ran", extra={"job": spec.name, "result": report.summary()})
 
 
-def build_scheduler(deps: Deps, clients: WebClient | Clients, *, blocking: bool) -> BaseScheduler:
+def run_and_send(
+    spec: JobSpec, deps: Deps, clients: WebClient | Clients, as_of: datetime
+) -> JobReport:
+    """`jobs run`: the job as if the clock read `as_of`, then every due message in the outbox
+    sent in this process (and any unsettled one settled), on that same clock, each workspace
+    with its own client."""
+    report = spec.run(deps, clients, as_of)
+    worker = Worker(deps, clients)
+    try:
+        report.outcomes.update(worker.drain(as_of).outcomes)
+    finally:
+        worker.close()
+    return report
+
+
+def build_scheduler(
+    deps: Deps,
+    clients: WebClient | Clients,
+    *,
+    blocking: bool,
+    wake: Callable[[], None] | None = None,
+) -> BaseScheduler:
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
     )
@@ -102,7 +151,7 @@ def build_scheduler(deps: Deps, clients: WebClient | Clients, *, blocking: bool)
         scheduler.add_job(
             tick,
             spec.trigger(),
-            args=[spec, deps, clients],
+            args=[spec, deps, clients, wake],
             id=spec.name,
             name=spec.description,
             replace_existing=True,

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 
 from coaching.schedule import workspace_zone
 from handlers.clients import Clients, as_clients
+from handlers.outbox import Outcome, message_payload
+from handlers.views.debrief_messages import Rendered
+from storage.db import Database
+from storage.outbox import enqueue
 from storage.workspace_settings import read_settings
 
 if TYPE_CHECKING:
@@ -104,3 +108,31 @@ def _in_workspace_zone(deps: Deps, team_id: str) -> Deps:
         partial(workspace_zone, default=deps.default_zone), values, deps.default_zone, team_id
     )
     return deps if zone == deps.default_zone else replace(deps, default_zone=zone)
+
+
+def queue(
+    db: Database,
+    *,
+    keys: list[str],
+    team_id: str,
+    kind: str,
+    recipient: str,
+    channel: str,
+    render: Callable[[list[str]], Rendered],
+    now: datetime,
+) -> Outcome:
+    """Write a due message to the outbox for the workers: QUEUED, or SKIPPED when its keys
+    were written before (sent, being sent, or waiting). Several keys make one message (a
+    reminder is once per deal and next step); only those not written before are rendered."""
+    with db.session() as session:
+        taken = enqueue(
+            session,
+            keys=keys,
+            team_id=team_id,
+            kind=kind,
+            recipient=recipient,
+            channel=channel,
+            render=lambda claimed: message_payload(render(claimed)),
+            now=now,
+        )
+    return Outcome.QUEUED if taken else Outcome.SKIPPED

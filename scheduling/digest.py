@@ -23,14 +23,14 @@ from coaching.stalls import DealSnapshot, StalledDeal, StallThresholds, find_sta
 from handlers.audience import language_for, workspace_from
 from handlers.clients import Clients
 from handlers.deps import Deps
+from handlers.outbox import Outcome
 from handlers.timezones import fetch_profile
+from handlers.views.debrief_messages import Rendered
 from handlers.views.digest import TeamDigest, chart_texts, weekly_digest
-from scheduling.charts import WeekShare, effective_share_chart
-from scheduling.common import JobReport, each_workspace, setting
-from scheduling.delivery import Outcome, deliver
-from storage.db import Database, DatabaseError
+from scheduling.common import JobReport, each_workspace, queue, setting
+from storage.db import Database
 from storage.metrics import daily_calls
-from storage.outbox import claim, mark_failed, mark_sent, sent_message
+from storage.outbox import enqueue
 from storage.snapshots import open_deal_snapshots, paused_gc
 from storage.teams import TeamInfo, list_teams, workspaces_with_teams
 from storage.workspace_settings import read_settings
@@ -108,19 +108,20 @@ def _digest_workspace(
             )
             for team in manager_teams
         ]
-        outcome = deliver(
+        key = f"weekly-digest:{team_id}:{manager}:{week}"
+        members = {rep for team in manager_teams for rep in team.members}
+        outcome = queue(
             deps.db,
-            client,
-            key=f"weekly-digest:{team_id}:{manager}:{week}",
+            keys=[key],
             team_id=team_id,
             kind="weekly-digest",
             recipient=manager,
             channel=manager,
-            render=partial(in_language, language, weekly_digest, week, sections, framework),
+            render=partial(_digest_message, language, week, sections, framework),
             now=as_of,
         )
         report.add(outcome.value)
-        if outcome is Outcome.SENT:
+        if outcome is Outcome.QUEUED:
             if chart_calls is None:  # one query for every chart of this run
                 with deps.db.session() as session:
                     chart_calls = daily_calls(
@@ -130,59 +131,68 @@ def _digest_workspace(
                         today - timedelta(weeks=CHART_WEEKS),
                         framework.keys,
                     )
-            members = {rep for team in manager_teams for rep in team.members}
             calls = [row for rep in members for row in chart_calls.get(rep, [])]
             names = [team.name for team in manager_teams]
-            attach_chart(deps, client, team_id, manager, week, names, calls, as_of, language)
+            queue_chart(deps, team_id, manager, week, names, calls, today, as_of, language)
 
 
-def attach_chart(
+def _digest_message(
+    language: str,
+    week: str,
+    sections: list[TeamDigest],
+    framework: Framework,
+    _keys: list[str],
+) -> Rendered:
+    """The digest in the manager's language, rendered as it is written to the outbox."""
+    return in_language(language, weekly_digest, week, sections, framework)
+
+
+def queue_chart(
     deps: Deps,
-    client: WebClient,
     team_id: str,
     manager: str,
     week: str,
     teams: list[str],
     calls: list[tuple[date, int, int]],
+    today: date,
     as_of: datetime,
     language: str = "en",
-) -> bool:
-    """Put the teams' effective-call share over eight weeks in the digest's thread.
-
-    One attempt, claimed in the outbox like any send; the digest already reads fully without
-    it, so a failure here is logged and changes nothing else.
-    """
-    key = f"digest-chart:{team_id}:{manager}:{week}"
-    try:
-        with deps.db.session() as session:
-            where = sent_message(session, f"weekly-digest:{team_id}:{manager}:{week}")
-            if (
-                where is None
-                or claim(session, key, team_id, "digest-chart", manager, as_of) is None
-            ):
-                return False
-        labels = recent_weeks(as_of.astimezone(deps.default_zone).date(), CHART_WEEKS)
-        weeks = by_week(calls, labels)
-        texts = in_language(language, chart_texts, teams, week)
-        png = effective_share_chart(
-            ", ".join(teams),
-            [WeekShare(w.week, w.calls, w.effective) for w in weeks],
-            texts.drawn_title,
-            texts.y_label,
-            texts.no_calls,
-        )
-        channel, ts = where
-        client.files_upload_v2(
-            channel=channel, thread_ts=ts, content=png, filename=texts.filename, title=texts.title
-        )
-    except Exception as error:
-        log.warning("digest chart not attached", extra={"key": key, "error": repr(error)})
-        try:
-            with deps.db.session() as session:
-                mark_failed(session, key, repr(error))
-        except DatabaseError:
-            pass
-        return False
+) -> None:
+    """The teams' effective-call share over eight weeks, for the digest's thread: written
+    with the figures and the manager's words, drawn and uploaded by a worker once the digest
+    is posted. One attempt; the digest reads fully without it."""
+    payload = {
+        "after": f"weekly-digest:{team_id}:{manager}:{week}",
+        "file": in_language(language, chart_payload, week, teams, calls, today, CHART_WEEKS),
+    }
     with deps.db.session() as session:
-        mark_sent(session, key, channel, ts)
-    return True
+        enqueue(
+            session,
+            keys=[f"digest-chart:{team_id}:{manager}:{week}"],
+            team_id=team_id,
+            kind="digest-chart",
+            recipient=manager,
+            channel=manager,
+            render=lambda _keys: payload,
+            now=as_of,
+        )
+
+
+def chart_payload(
+    week: str, teams: list[str], calls: list[tuple[date, int, int]], today: date, weeks: int
+) -> dict[str, object]:
+    """What a worker needs to draw a digest's chart: the figures and the words (in the current
+    language; the drawn ones stay in English for a right-to-left reader, see chart_texts),
+    not the picture, so that the clock does not draw a thousand of them in one tick."""
+    texts = chart_texts(teams, week)
+    return {
+        "team": ", ".join(teams),
+        "weeks": [
+            [w.week, w.calls, w.effective] for w in by_week(calls, recent_weeks(today, weeks))
+        ],
+        "title": texts.title,
+        "drawn_title": texts.drawn_title,
+        "y_label": texts.y_label,
+        "no_calls": texts.no_calls,
+        "filename": texts.filename,
+    }

@@ -8,8 +8,10 @@ team with no debrief in the window gets no nudge; its managers are told instead.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -27,9 +29,10 @@ from coaching.schedule import DigestSchedule, digest_due
 from handlers.audience import fetch_language, workspace_from
 from handlers.clients import Clients
 from handlers.deps import Deps
+from handlers.outbox import Outcome
 from handlers.views.coaching import no_debriefs_for_nudge, nudge
-from scheduling.common import JobReport, each_workspace, setting
-from scheduling.delivery import Outcome, deliver
+from handlers.views.debrief_messages import Rendered
+from scheduling.common import JobReport, each_workspace, queue, setting
 from storage.coaching import prompts_seen, record_prompts, team_call_stats
 from storage.teams import list_teams, workspaces_with_teams
 from storage.workspace_settings import read_settings
@@ -68,10 +71,9 @@ def _nudge_workspace(
         if team_stats is None or team_stats.calls == 0:
             for manager in team.managers:
                 language = fetch_language(deps, client, team_id, manager, workspace)
-                outcome = deliver(
+                outcome = queue(
                     deps.db,
-                    client,
-                    key=f"nudge-skipped:{team_id}:{team.id}:{week}:{manager}",
+                    keys=[f"nudge-skipped:{team_id}:{team.id}:{week}:{manager}"],
                     team_id=team_id,
                     kind="nudge-skipped",
                     recipient=manager,
@@ -79,13 +81,14 @@ def _nudge_workspace(
                     render=partial(
                         in_language,
                         language,
+                        _ignore_keys,
                         no_debriefs_for_nudge,
                         team.name,
                         team.channel_id,
                     ),
                     now=as_of,
                 )
-                report.add("manager_told" if outcome is Outcome.SENT else outcome.value)
+                report.add("manager_told" if outcome is Outcome.QUEUED else outcome.value)
             continue
         gap = most_common_gap(team_stats, gap_order(framework.keys))
         criterion = framework.criterion(gap)
@@ -104,10 +107,9 @@ def _nudge_workspace(
                 prompts += pick_prompts(
                     library, other, taken, PROMPTS_PER_NUDGE - len(prompts), seed
                 )
-        outcome = deliver(
+        outcome = queue(
             deps.db,
-            client,
-            key=f"coaching-nudge:{team_id}:{team.id}:{week}",
+            keys=[f"coaching-nudge:{team_id}:{team.id}:{week}"],
             team_id=team_id,
             kind="coaching-nudge",
             recipient=team.channel_id,
@@ -115,6 +117,7 @@ def _nudge_workspace(
             render=partial(
                 in_language,
                 workspace.language,
+                _ignore_keys,
                 nudge,
                 team.name,
                 gap,
@@ -124,7 +127,12 @@ def _nudge_workspace(
             ),
             now=as_of,
         )
-        if outcome is Outcome.SENT:
+        if outcome is Outcome.QUEUED:
             with deps.db.session() as session:
                 record_prompts(session, team.id, [p.id for p in prompts], week, today)
         report.add(outcome.value)
+
+
+def _ignore_keys(build: Callable[..., Rendered], *args: Any) -> Rendered:
+    """`build(*args)`, called as queue() calls a renderer (with the keys last)."""
+    return build(*args[:-1])

@@ -19,8 +19,7 @@ from handlers.deps import Deps
 from handlers.timezones import fetch_profile
 from handlers.views.coaching import DueStep, reminders
 from handlers.views.debrief_messages import Rendered
-from scheduling.common import CAPPED_KINDS, JobReport, each_workspace, setting
-from scheduling.delivery import deliver_group
+from scheduling.common import CAPPED_KINDS, JobReport, each_workspace, queue, setting
 from storage.coaching import pauses
 from storage.outbox import sent_since
 from storage.snapshots import open_deal_snapshots, workspaces_with_open_deals
@@ -83,9 +82,8 @@ def _remind_workspace(
         if already >= cap:
             report.add("capped")  # tomorrow's run sends them, grouped
             continue
-        outcome = deliver_group(
+        outcome = queue(
             deps.db,
-            client,
             keys=sorted(due),
             team_id=team_id,
             kind="debrief-reminder",

@@ -16,8 +16,8 @@ from handlers.audience import fetch_language, read_workspace
 from handlers.clients import Clients, as_clients
 from handlers.deps import Deps
 from handlers.views.coaching import session_debrief_prompt, session_reminder
-from scheduling.common import JobReport
-from scheduling.delivery import deliver
+from handlers.views.debrief_messages import Rendered
+from scheduling.common import JobReport, queue
 from storage.coaching import scheduled_between
 
 REMIND_BEFORE = timedelta(minutes=15)
@@ -43,17 +43,14 @@ def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datet
         workspace = read_workspace(deps, item.team_id)
         for person, other in pairs:
             language = fetch_language(deps, client, item.team_id, person, workspace)
-            outcome = deliver(
+            outcome = queue(
                 deps.db,
-                client,
-                key=f"session-reminder:{item.team_id}:{item.id}:{person}",
+                keys=[f"session-reminder:{item.team_id}:{item.id}:{person}"],
                 team_id=item.team_id,
                 kind="session-reminder",
                 recipient=person,
                 channel=person,
-                render=partial(
-                    in_language, language, session_reminder, item.deal_name, other, item.starts_at
-                ),
+                render=partial(_reminder, language, item.deal_name, other, item.starts_at),
                 now=as_of,
             )
             report.add(outcome.value)
@@ -64,18 +61,25 @@ def run_coaching_sessions(deps: Deps, clients: WebClient | Clients, as_of: datet
             continue
         workspace = read_workspace(deps, item.team_id)
         language = fetch_language(deps, client, item.team_id, item.rep_user_id, workspace)
-        outcome = deliver(
+        outcome = queue(
             deps.db,
-            client,
-            key=f"session-debrief:{item.team_id}:{item.id}",
+            keys=[f"session-debrief:{item.team_id}:{item.id}"],
             team_id=item.team_id,
             kind="session-debrief",
             recipient=item.rep_user_id,
             channel=item.rep_user_id,
-            render=partial(
-                in_language, language, session_debrief_prompt, item.deal_name, item.deal_id
-            ),
+            render=partial(_debrief_prompt, language, item.deal_name, item.deal_id),
             now=as_of,
         )
         report.add(outcome.value)
     return report
+
+
+def _reminder(
+    language: str, deal: str, other: str, starts_at: datetime, _keys: list[str]
+) -> Rendered:
+    return in_language(language, session_reminder, deal, other, starts_at)
+
+
+def _debrief_prompt(language: str, deal: str, deal_id: int, _keys: list[str]) -> Rendered:
+    return in_language(language, session_debrief_prompt, deal, deal_id)

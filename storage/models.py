@@ -190,17 +190,24 @@ class WorkspaceSetting(Base):
 
 
 class OutboxMessage(Base):
-    """One scheduled send, claimed by its unique key before it is sent.
+    """One bot message, claimed by its unique key before it is sent, and kept whole (its
+    `payload`) so that any process can send it, or send it again, and so that a send whose
+    outcome is unknown can be settled by finding the key in the conversation's history.
 
-    status: `sending` (claimed; if the process died here the message may or may not have
-    reached Slack, and it is never sent again: at most once), `sent` (with the message ts),
-    `failed` (Slack or the network refused it before it was posted: retried on a later tick).
+    status: `pending` (written by a job, waiting for a worker), `sending` (a process took it
+    at `attempted_at`; if it died or no answer came, a worker settles it after a grace period
+    by reading the conversation: `sent` when the key is there, `pending` again when it is
+    not), `sent` (with the message ts), `failed` (Slack or the network refused it before it
+    was posted: retried after `not_before`, at most MAX_ATTEMPTS times). A message that
+    carries several keys (a grouped reminder) is one row with a payload; the others name it
+    in `part_of` and follow its status.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("key"),
         Index("ix_outbox_status_kind", "status", "kind"),
+        Index("ix_outbox_part_of", "part_of"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -215,6 +222,19 @@ class OutboxMessage(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where to post (a user id for a DM, a channel id), and the thread, when it is a reply.
+    channel: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # The message as JSON (text, blocks; or a file to upload after the message `after`).
+    payload: Mapped[str | None] = mapped_column(Text)
+    part_of: Mapped[str | None] = mapped_column(String(255))
+    # When a process took it, on the clock its job runs by (the grace period is measured on
+    # it), and on the wall clock (Slack's message ts are wall-clock times: the history is
+    # read from there on).
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Not to be tried before this wall-clock time (Retry-After, back-off after a failure).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostMortem(Base):

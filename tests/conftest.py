@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +35,21 @@ from storage.models import Base
 from tests.postgres_server import ServerUnusable, admin_engine, reason_of, server_url, unusable
 from tests.support.blockkit import check_call
 from tests.support.server import start_server
+
+# Hostile-payload tests (Hypothesis): `ci` keeps the suite's share to a few hundred requests
+# in all; HYPOTHESIS_PROFILE=thorough is for a manual run of many more.
+_PROFILE = {
+    "deadline": None,  # each example is an HTTP round trip and a database write
+    "database": None,  # nothing written into the work tree
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,  # the app and database are shared on purpose
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+}
+hypothesis_settings.register_profile("ci", max_examples=25, **_PROFILE)
+hypothesis_settings.register_profile("thorough", max_examples=600, **_PROFILE)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -122,6 +139,10 @@ def fake_slack(fake_slack_server: SlackStandIn) -> Iterator[SlackStandIn]:
     yield fake_slack_server
     for call in fake_slack_server.calls:
         check_call(call.method, call.params)
+        if call.method == "chat.postMessage":  # every message of ours can be found again
+            meta = call.params.get("metadata") or {}
+            assert meta.get("event_type") == "dealcoach_delivery", call.params
+            assert (meta.get("event_payload") or {}).get("key"), call.params
 
 
 def app_env(db: Database, fake: SlackStandIn, **extra: str) -> dict[str, str]:

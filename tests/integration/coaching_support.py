@@ -9,7 +9,7 @@ from bot.app import web_client
 from bot.settings import load_settings
 from handlers.deps import Deps
 from sandbox.webapi import SlackStandIn
-from scheduling.clock import JOBS
+from scheduling.clock import JOBS, run_and_send
 from scheduling.common import JobReport
 from storage.db import Database
 from tests.conftest import app_env
@@ -20,4 +20,4 @@ def run_job(name: str, db: Database, fake: SlackStandIn, as_of: str) -> JobRepor
     moment = datetime.fromisoformat(as_of)
     settings = load_settings(app_env(db, fake))
     deps = Deps(db=db, default_zone=ZoneInfo("UTC"), now=lambda: moment)
-    return JOBS[name].run(deps, web_client(settings, patient=True), moment)
+    return run_and_send(JOBS[name], deps, web_client(settings, patient=True), moment)

@@ -11,8 +11,8 @@ from bot.settings import load_settings
 from coaching.debrief import DebriefInput
 from handlers.deps import Deps
 from sandbox.webapi import SlackStandIn
+from scheduling.clock import JOBS, run_and_send
 from scheduling.common import JobReport
-from scheduling.digest import run_weekly_digest
 from storage.db import Database
 from storage.debriefs import Delivery, record_debrief
 from storage.teams import set_team
@@ -53,4 +53,4 @@ def run_digest(db: Database, fake: SlackStandIn, as_of: str) -> JobReport:
     moment = datetime.fromisoformat(as_of)
     settings = load_settings(app_env(db, fake))
     deps = Deps(db=db, default_zone=ZoneInfo("UTC"), now=lambda: moment)
-    return run_weekly_digest(deps, web_client(settings, patient=True), moment)
+    return run_and_send(JOBS["weekly-digest"], deps, web_client(settings, patient=True), moment)

@@ -71,6 +71,9 @@ def one_line_error(stderr: str) -> str:
         ["db", "upgrade", "--help"],
         ["export", "debriefs", "--help"],
         ["manifest", "--help"],
+        ["worker", "--help"],
+        ["clock", "--help"],
+        ["deliveries", "--help"],
     ],
 )
 def test_help(command: list[str]) -> None:
@@ -83,6 +86,8 @@ def test_bad_arguments_exit_2_with_usage() -> None:
     assert result.returncode == 2
     assert "usage:" in result.stderr and "not a port number" in result.stderr
     assert run_cli("launch").returncode == 2
+    lanes = run_cli("worker", "--lanes", "0")
+    assert lanes.returncode == 2 and "lanes must be 1-32" in lanes.stderr
 
 
 @pytest.mark.parametrize(

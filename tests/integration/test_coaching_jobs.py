@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot.app import web_client
 from bot.settings import load_settings
+from handlers.outbox import deliver
 from handlers.views.debrief_messages import Rendered
 from sandbox.webapi import SlackStandIn
-from scheduling.delivery import deliver
 from storage.coaching import set_pause
 from storage.db import Database
 from storage.models import SentPrompt

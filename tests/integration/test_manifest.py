@@ -39,9 +39,11 @@ def test_manifest_matches_the_code() -> None:
     assert features["app_home"]["home_tab_enabled"] is True
 
 
-def test_procfile_has_the_three_processes() -> None:
+def test_procfile_has_the_four_processes() -> None:
     lines = (repo_root() / "Procfile").read_text().splitlines()
     kinds = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in lines if line}
     assert kinds["release"] == "python -m bot db upgrade"
     assert kinds["web"].startswith("python -m bot serve")
-    assert set(kinds) == {"web", "clock", "release"}
+    assert kinds["worker"] == "python -m bot worker"
+    assert kinds["clock"].startswith("python -m bot clock")
+    assert set(kinds) == {"web", "clock", "worker", "release"}

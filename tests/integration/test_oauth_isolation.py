@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.app import clients_for
 from sandbox.payloads import datepicker, external_select, plain, radio
 from sandbox.webapi import Call, SlackStandIn
-from scheduling.clock import JOBS
+from scheduling.clock import JOBS, run_and_send
 from storage.db import Database
 from storage.models import Base, Deal, Debrief
 from storage.teams import set_team
@@ -173,7 +173,7 @@ def test_jobs_serve_each_workspace_with_its_own_token_and_data(two: OAuthApp) ->
     from datetime import datetime
 
     as_of = datetime.fromisoformat(moment)
-    report = JOBS["weekly-digest"].run(two.deps, clients, as_of)
+    report = run_and_send(JOBS["weekly-digest"], two.deps, clients, as_of)
     assert report.outcomes["sent"] == 2
     digests = [c for c in two.fake.calls_to("chat.postMessage") if c.params["channel"] == "U_MGR"]
     assert len(digests) == 2
@@ -189,7 +189,7 @@ def test_jobs_serve_each_workspace_with_its_own_token_and_data(two: OAuthApp) ->
     assert {two.fake.team_of_token(c.token) for c in digests} == {T1, T2}
     # Nudges go to each workspace's own C_SALES with its own token.
     two.fake.reset()
-    report = JOBS["coaching-nudges"].run(two.deps, clients, as_of)
+    report = run_and_send(JOBS["coaching-nudges"], two.deps, clients, as_of)
     nudges = [c for c in two.fake.calls_to("chat.postMessage") if c.params["channel"] == "C_SALES"]
     assert {two.fake.team_of_token(c.token) for c in nudges} == {T1, T2}
 
@@ -202,7 +202,7 @@ def test_one_workspaces_revoked_token_or_error_never_stops_the_other(two: OAuthA
     assert t1_client is not None
     t1_client.auth_revoke()  # revoked at Slack, and the event never came
     as_of = datetime.fromisoformat(MONDAY.isoformat() + "T10:30:00+00:00")
-    report = JOBS["weekly-digest"].run(two.deps, clients, as_of)
+    report = run_and_send(JOBS["weekly-digest"], two.deps, clients, as_of)
     assert report.outcomes["failed"] == 1 and report.outcomes["sent"] == 1
     (sent,) = two.fake.calls_to("chat.postMessage")
     assert two.fake.team_of_token(sent.token) == T2
@@ -212,7 +212,7 @@ def test_one_workspaces_revoked_token_or_error_never_stops_the_other(two: OAuthA
 
         write_setting(session, T2, "timezone", "Asia/Tokyo")
     two.fake.reset()
-    report = JOBS["debrief-reminders"].run(two.deps, clients, as_of)
+    report = run_and_send(JOBS["debrief-reminders"], two.deps, clients, as_of)
     assert report.outcomes.get("workspace_failed", 0) == 0
 
 
@@ -278,7 +278,9 @@ def test_post_call_messages_and_reminders_for_both_at_once(two: OAuthApp) -> Non
 
     fake.reset()
     as_of = datetime.fromisoformat("2026-11-30T10:30:00+00:00")
-    report = JOBS["debrief-reminders"].run(two.deps, clients_for(two.settings, two.db), as_of)
+    report = run_and_send(
+        JOBS["debrief-reminders"], two.deps, clients_for(two.settings, two.db), as_of
+    )
     assert report.outcomes["sent"] == 2
     reminders = fake.calls_to("chat.postMessage")
     assert {fake.team_of_token(c.token) for c in reminders} == {T1, T2}
@@ -301,9 +303,62 @@ def test_each_workspace_runs_in_its_own_zone(two: OAuthApp) -> None:
 
     def nudged_at(moment: str) -> list[str | None]:
         two.fake.reset()
-        JOBS["coaching-nudges"].run(two.deps, clients, datetime.fromisoformat(moment))
+        run_and_send(JOBS["coaching-nudges"], two.deps, clients, datetime.fromisoformat(moment))
         calls = two.fake.calls_to("chat.postMessage")
         return [two.fake.team_of_token(c.token) for c in calls if c.params["channel"] == "C_SALES"]
 
     assert nudged_at("2026-11-30T01:30:00+00:00") == [T2]  # 10:30 in Tokyo, 01:30 in UTC
     assert nudged_at("2026-11-30T10:30:00+00:00") == [T1]  # T2's was sent already
+
+
+def test_the_worker_sends_each_row_with_its_own_workspaces_token_or_not_at_all(
+    two: OAuthApp,
+) -> None:
+    """Digests written for both workspaces, then T1 uninstalled before a worker drains the
+    outbox: T2's goes with T2's token; T1's is never sent with another token: it waits,
+    counted `not_installed`, and goes with T1's new token once T1 installs again."""
+    from datetime import datetime
+
+    from scheduling.worker import NOT_INSTALLED_DELAY, Worker
+    from storage.models import OutboxMessage
+
+    clients = clients_for(two.settings, two.db)
+    as_of = datetime.fromisoformat(MONDAY.isoformat() + "T10:30:00+00:00")
+    report = JOBS["weekly-digest"].run(two.deps, clients, as_of)
+    assert report.outcomes["queued"] == 2
+    assert two.fake.calls_to("chat.postMessage") == []  # written, not sent: a worker sends
+    two.slack(T1).event({"type": "app_uninstalled"})
+    eventually(lambda: clients.client_for(T1) is None)
+    two.fake.reset()
+
+    def drain(moment: datetime) -> dict[str, int]:
+        worker = Worker(two.deps, clients)
+        try:
+            return dict(worker.drain(moment).outcomes)
+        finally:
+            worker.close()
+
+    def digest_status(team: str) -> str:
+        with two.db.session() as session:
+            return str(
+                session.scalars(
+                    select(OutboxMessage.status).where(
+                        OutboxMessage.team_id == team, OutboxMessage.kind == "weekly-digest"
+                    )
+                ).one()
+            )
+
+    drained = drain(as_of)
+    assert drained["sent"] == 1 and drained["not_installed"] >= 1
+    (sent,) = two.fake.calls_to("chat.postMessage")
+    assert two.fake.team_of_token(sent.token) == T2
+    assert_tokens_match(two.fake, T2)
+    assert digest_status(T1) == "pending" and digest_status(T2) == "sent"
+    # Installed again: T1's digest goes, with T1's own token, once its wait is over.
+    assert two.install(T1)[0] == 200
+    two.fake.reset()
+    drained = drain(as_of + NOT_INSTALLED_DELAY)
+    assert drained["sent"] == 1 and "not_installed" not in drained
+    (sent,) = two.fake.calls_to("chat.postMessage")
+    assert two.fake.team_of_token(sent.token) == T1 and sent.params["channel"] == "U_MGR"
+    assert digest_status(T1) == "sent"

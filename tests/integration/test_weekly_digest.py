@@ -7,10 +7,8 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
-import scheduling.delivery
 from sandbox.webapi import SlackStandIn
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -161,25 +159,6 @@ def test_rate_limit_and_server_errors_are_waited_out(
     assert run_digest(db, fake_slack, DUE).outcomes["sent"] == 1
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert len(fake_slack.calls_to("chat.postMessage", include_failed=True)) == 3
-
-
-def test_death_between_send_and_record_never_sends_twice(
-    db: Database, fake_slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """At most once: a digest Slack may have posted is never posted again."""
-    seed_team_with_every_kind_of_deal(db)
-
-    def die(*_args, **_kwargs):
-        raise SystemExit("killed after the Web API call")
-
-    monkeypatch.setattr(scheduling.delivery, "mark_sent", die)
-    with pytest.raises(SystemExit):
-        run_digest(db, fake_slack, DUE)
-    monkeypatch.undo()
-    assert run_digest(db, fake_slack, "2026-11-30T09:45:00+00:00").outcomes["skipped"] == 1
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
-    with db.session() as session:
-        assert session.scalars(select(OutboxMessage.status)).all() == ["sending"]
 
 
 def test_two_processes_at_once_send_each_digest_once(
