@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow", type=float, default=0.02)
     parser.add_argument("--lose", type=int, default=5, help="postMessage answers to lose")
     parser.add_argument("--chaos-window", type=float, default=50.0)
-    parser.add_argument("--deadline", type=float, default=270.0)
+    parser.add_argument("--deadline", type=float, default=240.0)
     parser.add_argument("--throughput-messages", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-postgres-restart", dest="postgres_restart", action="store_false")

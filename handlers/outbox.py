@@ -32,7 +32,10 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from handlers.views.debrief_messages import Rendered
 from storage.db import Database, DatabaseError
@@ -181,9 +184,24 @@ def _carries(message: dict[str, Any], key: str) -> bool:
     return isinstance(payload, dict) and payload.get("key") == key
 
 
+def _reader(client: WebClient) -> WebClient:
+    """Reading the history changes nothing, so unlike a send it may be retried after a 429
+    or a 5xx: a passing hiccup does not leave a message unsettled for another grace period."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
 def find_posted(client: WebClient, row: OutboxRow, conversation: str) -> str | None:
     """The ts of the message carrying `row.key` in the conversation since the request left,
     or None when it is not there. Raises HistoryUnavailable when that cannot be told."""
+    reader = _reader(client)
     oldest = 0.0
     if row.requested_at is not None:
         oldest = (row.requested_at - HISTORY_MARGIN).timestamp()
@@ -199,9 +217,9 @@ def find_posted(client: WebClient, row: OutboxRow, conversation: str) -> str | N
             args["cursor"] = cursor
         try:
             if row.thread_ts:
-                response = client.conversations_replies(ts=row.thread_ts, **args)
+                response = reader.conversations_replies(ts=row.thread_ts, **args)
             else:
-                response = client.conversations_history(**args)
+                response = reader.conversations_history(**args)
         except SlackApiError as error:
             raise HistoryUnavailable(str(error.response.get("error"))) from None
         except Exception as error:
