@@ -15,7 +15,7 @@ from coaching.i18n import in_language
 from handlers.audience import fetch_language, read_workspace
 from handlers.deps import Deps
 from handlers.outbox import deliver
-from handlers.payloads import action_id_value, click_key, metadata_id, refuse
+from handlers.payloads import action_id_value, answer_click, metadata_id, refuse
 from handlers.views import coaching as views
 from handlers.views.deal_actions import not_allowed
 from handlers.views.debrief_messages import Rendered
@@ -100,15 +100,6 @@ def register(app: App, deps: Deps) -> None:
         until = deps.now().astimezone(deps.default_zone).date() + timedelta(days=PAUSE_DAYS)
         with deps.db.session() as session:
             set_pause(session, team_id, user_id, until)
-        channel = (body.get("channel") or {}).get("id") or user_id
-        deliver(
-            deps.db,
-            client,
-            key=f"click-reply:{team_id}:{user_id}:{click_key(body)}",
-            team_id=team_id,
-            kind="click-reply",
-            recipient=user_id,
-            channel=channel,
-            render=lambda: Rendered(text=views.paused(until), blocks=[]),
-            now=deps.now(),
+        answer_click(
+            deps, client, body, Rendered(text=views.paused(until), blocks=[]), in_thread=False
         )

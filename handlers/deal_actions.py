@@ -22,7 +22,7 @@ from handlers.audience import fetch_language, read_workspace
 from handlers.debrief_modal import open_modal
 from handlers.deps import Deps
 from handlers.outbox import Outcome, deliver
-from handlers.payloads import action_id_value, click_key, metadata_id, refuse
+from handlers.payloads import action_id_value, answer_click, metadata_id, refuse
 from handlers.views import deal_actions as views
 from handlers.views.debrief_messages import Rendered
 from handlers.views.debrief_modal import ModalPrefill
@@ -37,23 +37,7 @@ SNOOZE_DAYS = 7
 
 def _reply(deps: Deps, client: WebClient, body: dict[str, Any], message: Rendered) -> None:
     """In the thread of the message whose button was clicked (the digest DM)."""
-    user_id, team_id = body["user"]["id"], body["team"]["id"]
-    channel = (body.get("channel") or {}).get("id") or user_id
-    thread = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
-        "message_ts"
-    )
-    deliver(
-        deps.db,
-        client,
-        key=f"click-reply:{team_id}:{user_id}:{click_key(body)}",
-        team_id=team_id,
-        kind="click-reply",
-        recipient=user_id,
-        channel=channel,
-        thread_ts=thread if isinstance(thread, str) else None,
-        render=lambda: message,
-        now=deps.now(),
-    )
+    answer_click(deps, client, body, message, in_thread=True)
 
 
 def register(app: App, deps: Deps) -> None:

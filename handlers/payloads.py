@@ -12,6 +12,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from handlers.deps import Deps
+from handlers.outbox import deliver
+from handlers.views.debrief_messages import Rendered
+
 MAX_ID = 2**31 - 1  # row ids are 32-bit integers on SQLite and PostgreSQL alike
 
 
@@ -61,3 +65,28 @@ def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
     channel = (body.get("channel") or {}).get("id")
     if channel:
         client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
+
+
+def answer_click(
+    deps: Deps, client: WebClient, body: dict[str, Any], message: Rendered, *, in_thread: bool
+) -> None:
+    """Answer a button click in the conversation it came from (in the clicked message's thread
+    when `in_thread`), once however often Slack delivers the click: the outbox key is the
+    click's own."""
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    channel = (body.get("channel") or {}).get("id") or user_id
+    thread = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get(
+        "message_ts"
+    )
+    deliver(
+        deps.db,
+        client,
+        key=f"click-reply:{team_id}:{user_id}:{click_key(body)}",
+        team_id=team_id,
+        kind="click-reply",
+        recipient=user_id,
+        channel=channel,
+        thread_ts=thread if in_thread and isinstance(thread, str) else None,
+        render=lambda: message,
+        now=deps.now(),
+    )
