@@ -188,6 +188,20 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
     def writable(self) -> bool:
         if self.lingering_until is not None:
             return bool(self.will_close)  # handle_write then closes
+        if (
+            self.requests
+            and self.total_outbufs_len
+            and not (self.will_close or self.close_when_flushed)
+        ):
+            # A worker thread holding the output lock is writing the answer and sends it
+            # itself; should it leave some unsent, it pulls the server's trigger as it lets go,
+            # and the loop comes back here. Asking poll() for POLLOUT meanwhile would wake the
+            # loop at once, again and again, each time to find the lock taken (handle_write
+            # does not wait for it): with two cores busy, dozens of turns of the whole loop
+            # per request, each costing the interpreter lock the worker needs to finish.
+            if not self.outbuf_lock.acquire(False):
+                return False
+            self.outbuf_lock.release()
         return bool(super().writable())
 
     def handle_read(self) -> None:
