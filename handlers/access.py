@@ -21,11 +21,10 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from coaching.access import Person, guests_allowed, is_outsider, may_contribute
+from handlers.audience import workspace_settings
 from handlers.deps import Deps
 from handlers.timezones import cached_person, fetch_person
 from handlers.views.access import not_available
-from storage.db import DatabaseError
-from storage.workspace_settings import read_settings
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +49,8 @@ def actor_team(body: dict[str, Any]) -> str | None:
 
 def _guests_allowed(deps: Deps, workspace: str) -> bool:
     try:
-        with deps.db.session() as session:
-            return guests_allowed(read_settings(session, workspace))
-    except (ValueError, DatabaseError):  # unreadable: guests stay out
+        return guests_allowed(workspace_settings(deps, workspace))
+    except ValueError:  # unreadable: guests stay out
         log.warning("allow_guests unreadable; guests are not allowed", exc_info=True)
         return False
 

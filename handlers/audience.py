@@ -59,16 +59,25 @@ def workspace_from(settings: Mapping[str, str], team_id: str) -> Workspace:
     return Workspace(framework, language)
 
 
-def read_workspace(deps: Deps, team_id: str) -> Workspace:
-    """The workspace's framework and language (one query); the defaults when the database
-    cannot be read."""
+def workspace_settings(deps: Deps, team_id: str) -> Mapping[str, str]:
+    """The workspace's settings as this process knows them (handlers.deps.WorkspaceMemory:
+    read again every few seconds); none, so the defaults, when the database cannot be read."""
+    known = deps.workspaces.get(team_id)
+    if known is not None:
+        return known
     try:
         with deps.db.session() as session:
             settings = read_settings(session, team_id)
     except DatabaseError:
         log.warning("workspace settings unavailable; using the defaults", exc_info=True)
-        settings = {}
-    return workspace_from(settings, team_id)
+        return {}
+    deps.workspaces.put(team_id, settings)
+    return settings
+
+
+def read_workspace(deps: Deps, team_id: str) -> Workspace:
+    """The workspace's framework and language."""
+    return workspace_from(workspace_settings(deps, team_id), team_id)
 
 
 def language_for(locale: str | None, workspace_language: str) -> str:

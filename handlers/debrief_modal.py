@@ -41,7 +41,6 @@ from handlers.audience import (
     fetch_language,
     language_for,
     read_workspace,
-    workspace_from,
 )
 from handlers.deps import Deps
 from handlers.home_tab import refresh_home
@@ -82,7 +81,6 @@ from storage.debriefs import (
 )
 from storage.outbox import OutboxRow, take_now
 from storage.teams import managers_of_rep
-from storage.workspace_settings import read_settings
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +219,9 @@ def _save(
     _Refused with what to show on which block."""
     meta = view_metadata(view)
     debrief_id = metadata_id(view, "debrief_id")
+    workspace = read_workspace(deps, team_id)
+    framework = workspace.framework
     with deps.db.session() as session:
-        workspace = workspace_from(read_settings(session, team_id), team_id)
-        framework = workspace.framework
         form = read_form(view.get("state", {}).get("values", {}), today, framework)
         if form.errors:
             raise _Refused(form.errors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +15,9 @@ from storage.db import Database
 
 MEMORY_TTL_SECONDS = 3600.0
 MEMORY_MAX_USERS = 50_000
+# How long a process trusts the workspace settings it read: `settings set` (run by an operator,
+# in a process of its own) reaches every running process within this time.
+SETTINGS_TTL_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,34 @@ class UserMemory:
                 known.locale if locale is None else locale,
             )
             self._users[(team_id, user_id)] = (time.monotonic() + MEMORY_TTL_SECONDS, known)
+
+
+class WorkspaceMemory:
+    """Each workspace's settings as this process last read them, for SETTINGS_TTL_SECONDS.
+
+    Nearly every request needs them before it is acknowledged (the framework's questions, the
+    language), and they change only when an operator runs `settings set`: reading them once
+    in a while instead of once per request spares each request a database round trip (and,
+    on SQLite, a turn at the write lock)."""
+
+    def __init__(self, ttl: float = SETTINGS_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._settings: dict[str, tuple[float, Mapping[str, str]]] = {}
+
+    def get(self, team_id: str) -> Mapping[str, str] | None:
+        entry = self._settings.get(team_id)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, team_id: str, settings: Mapping[str, str]) -> None:
+        if len(self._settings) >= MEMORY_MAX_USERS:
+            self._settings.clear()
+        self._settings[team_id] = (time.monotonic() + self.ttl, dict(settings))
+
+    def forget(self) -> None:
+        """Read every workspace's settings again (a test that changes them mid-way)."""
+        self._settings.clear()
 
 
 class Coalescer:
@@ -127,6 +158,7 @@ class Deps:
     default_zone: ZoneInfo
     now: Callable[[], datetime] = field(default=_utcnow)
     users: UserMemory = field(default_factory=UserMemory)
+    workspaces: WorkspaceMemory = field(default_factory=WorkspaceMemory)
     background: Coalescer = field(default_factory=Coalescer)
     # Days an uninstalled workspace's data is kept before the clock deletes it.
     data_retention_days: int = 30
