@@ -22,6 +22,7 @@ import logging
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ from storage.outbox import (
     HISTORY_REFUSED,
     OutboxRow,
     known_channel,
+    mark_all_sent,
     mark_failed,
     mark_sent,
     note_unsettled,
@@ -99,6 +101,100 @@ class _InFlight:
 
 
 IN_FLIGHT = _InFlight()
+
+
+class _SentMarks:
+    """Records that messages sent inside requests were posted, many in one transaction.
+
+    A confirmation is sent after each submission's acknowledgement, and marking it `sent` in
+    a transaction of its own cost the web process about as much as the send (bench/ack.py).
+    Here one thread per database writes the marks that gathered while it wrote the previous
+    ones (group commit): alone, a mark is written at once; under load, dozens share a
+    commit. Until its mark is written a key stays in flight (IN_FLIGHT), and a mark that
+    never is (the process died, the database was away) leaves its row `sending`, settled from
+    the conversation's history like any send whose answer was lost: never sent twice.
+    """
+
+    IDLE_SECONDS = 5.0  # the thread ends after this long with nothing to write
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Condition()
+        self._pending: list[tuple[str, str | None, str | None]] = []
+        self._writing = False
+        self._thread: threading.Thread | None = None
+
+    def add(self, key: str, channel: str | None, ts: str | None) -> None:
+        with self._lock:
+            self._pending.append((key, channel, ts))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sent-marks", daemon=True)
+                self._thread.start()
+            self._lock.notify_all()
+
+    def _run(self) -> None:
+        try:
+            while self._write_next():
+                pass
+        finally:
+            with self._lock:
+                self._thread = None  # the next mark starts another
+                self._writing = False
+                self._lock.notify_all()
+
+    def _write_next(self) -> bool:
+        """Write what is waiting, after waiting a while for some; False when nothing came."""
+        with self._lock:
+            if not self._pending:
+                self._lock.wait(self.IDLE_SECONDS)
+            if not self._pending:
+                return False
+            marks, self._pending = self._pending, []
+            self._writing = True
+        try:
+            with self.db.session() as session:
+                mark_all_sent(session, marks)
+        except Exception:  # the database away, or worse: those rows are settled later
+            log.exception(
+                "could not record sends; settled later", extra={"keys": [m[0] for m in marks]}
+            )
+        finally:
+            for key, _channel, _ts in marks:
+                IN_FLIGHT.discard(key)
+            with self._lock:
+                self._writing = False
+                self._lock.notify_all()
+        return True
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every mark handed over is written (or given up); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._pending or self._writing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(left)
+        return True
+
+
+_MARKS: weakref.WeakKeyDictionary[Database, _SentMarks] = weakref.WeakKeyDictionary()
+_MARKS_LOCK = threading.Lock()
+
+
+def _marks_for(db: Database) -> _SentMarks:
+    with _MARKS_LOCK:
+        marks = _MARKS.get(db)
+        if marks is None:
+            marks = _MARKS[db] = _SentMarks(db)
+        return marks
+
+
+def flush_marks(db: Database, timeout: float = 5.0) -> bool:
+    """Write the `sent` marks still waiting (a process about to stop, a test about to look)."""
+    with _MARKS_LOCK:
+        marks = _MARKS.get(db)
+    return True if marks is None else marks.flush(timeout)
 
 
 class HistoryUnavailable(Exception):
@@ -264,41 +360,52 @@ def send_row(
     now: datetime,
     *,
     waits: tuple[float, ...] = SERVER_ERROR_WAITS,
+    mark_later: bool = False,
 ) -> Outcome:
-    """Post a message this process holds (`sending`) and record what became of it."""
+    """Post a message this process holds (`sending`) and record what became of it; with
+    `mark_later` a `sent` mark is left to _SentMarks, and the key stays in flight until then."""
     IN_FLIGHT.add(row.key)
+    marking = False
     try:
-        return _send_row(db, client, row, now, waits)
+        outcome, sent_to = _send_row(db, client, row, now, waits)
+        if outcome is Outcome.SENT and sent_to is not None:
+            channel, ts = sent_to
+            if mark_later:
+                _marks_for(db).add(row.key, channel, ts)
+                marking = True
+            else:
+                _record(db, row, mark_sent, row.key, channel, ts)
+        return outcome
     finally:
-        IN_FLIGHT.discard(row.key)
+        if not marking:
+            IN_FLIGHT.discard(row.key)
 
 
 def _send_row(
     db: Database, client: WebClient, row: OutboxRow, now: datetime, waits: tuple[float, ...]
-) -> Outcome:
+) -> tuple[Outcome, tuple[str | None, str | None] | None]:
+    """The outcome, and where the message was posted when it was and is not marked yet."""
     for wait in (*waits, None):
         attempt = post(client, row)
         if attempt.result == "sent":
-            _record(db, row, mark_sent, row.key, attempt.channel, attempt.ts)
-            return Outcome.SENT
+            return Outcome.SENT, (attempt.channel, attempt.ts)
         if attempt.result == "unknown":
             log.warning("send outcome unknown; settled later", extra={"key": row.key})
             _record(db, row, note_unsettled, row.key, attempt.error)
-            return Outcome.UNKNOWN
+            return Outcome.UNKNOWN, None
         if attempt.result == "limited":
             retry_at = now + timedelta(seconds=attempt.retry_after)
             _record(db, row, release, row.key, retry_at, attempt.error)
-            return Outcome.DEFERRED
+            return Outcome.DEFERRED, None
         if attempt.result == "server_error":
             # Slack may have posted before it failed: look before sending again.
             try:
                 ts = find_posted(client, row, conversation_of(db, row))
             except (HistoryUnavailable, DatabaseError) as error:
                 _record(db, row, note_unsettled, row.key, f"{HISTORY_REFUSED}{error}")
-                return Outcome.UNKNOWN
+                return Outcome.UNKNOWN, None
             if ts is not None:
-                _record(db, row, mark_sent, row.key, None, ts)
-                return Outcome.SENT
+                return Outcome.SENT, (None, ts)
             if wait is not None:
                 time.sleep(wait)
                 _record(db, row, resend, row.id, now)
@@ -308,7 +415,7 @@ def _send_row(
             "send failed; tried again later", extra={"key": row.key, "error": attempt.error}
         )
         _record(db, row, mark_failed, row.key, attempt.error, retry_at)
-        return Outcome.FAILED
+        return Outcome.FAILED, None
     raise AssertionError("unreachable")
 
 
@@ -349,8 +456,9 @@ def settle(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Ou
 
 def send_claimed(db: Database, client: WebClient, row: OutboxRow, now: datetime) -> Outcome:
     """Send a message claimed inside a request's own transaction (storage.outbox.take_now),
-    after the acknowledgement: one quick wait for a 429 at most; the workers retry the rest."""
-    return send_row(db, sender(client, rate_limit_waits=1), row, now, waits=())
+    after the acknowledgement: one quick wait for a 429 at most; the workers retry the rest.
+    Its `sent` mark shares a commit with others' (_SentMarks)."""
+    return send_row(db, sender(client, rate_limit_waits=1), row, now, waits=(), mark_later=True)
 
 
 def deliver(

@@ -353,9 +353,18 @@ def _mark_sent_statement() -> Any:
 
 def mark_sent(session: Session, key: str, channel_id: str | None, message_ts: str | None) -> None:
     """Posted: the message and the keys it carries (`part_of` it)."""
+    mark_all_sent(session, [(key, channel_id, message_ts)])
+
+
+def mark_all_sent(session: Session, posted: Sequence[tuple[str, str | None, str | None]]) -> None:
+    """Several messages posted, each (key, channel, ts): one statement run for them all."""
+    sent_at = utcnow()
     session.connection().execute(
         _mark_sent_statement(),
-        {"b_key": key, "b_channel": channel_id, "b_ts": message_ts, "b_sent": utcnow()},
+        [
+            {"b_key": key, "b_channel": channel, "b_ts": ts, "b_sent": sent_at}
+            for key, channel, ts in posted
+        ],
     )
 
 

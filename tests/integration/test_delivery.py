@@ -166,15 +166,16 @@ def test_history_refused_leaves_it_unsettled_for_the_operator(
     assert report.outcomes["settled_sent"] == 1 and len(digests(fake_slack)) == 1
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the death
 def test_a_confirmation_killed_after_its_send_is_settled_not_repeated(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, fake = running_app, running_app.fake
-    monkeypatch.setattr(handlers.outbox, "mark_sent", die)
+    monkeypatch.setattr(handlers.outbox, "mark_all_sent", die)
     answer = app.slack.view_submission("debrief", form(), view_id="V_KILLED")
     assert answer.status == 200 and answer.body in ("", "{}")
     fake.wait_for("chat.postMessage")
-    time.sleep(0.2)  # the listener's thread died after the send
+    time.sleep(0.2)  # the process died after the send, before its mark was written
     monkeypatch.undo()
     assert statuses(app.db, "debrief-confirmation") == ["sending"]
     settings = load_settings(app_env(app.db, fake))
