@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 
+from bot.ack_keeping import keep_acks
 from bot.logs import log_request
 from bot.settings import Settings
 from coaching.i18n import use_language
@@ -167,6 +168,7 @@ class LoggedApp(App):
 
     def __init__(self, *, deps: Deps, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        keep_acks(self)
         self.deps = deps
         secret = kwargs.get("signing_secret")
         self._verifier = SignatureVerifier(secret) if secret else None

@@ -5,19 +5,18 @@ cannot be written leaves its row `sending`, to be settled from the history, neve
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 import handlers.outbox
 from handlers.outbox import IN_FLIGHT, _SentMarks, flush_marks
 from storage.db import Database, DatabaseError
 from storage.models import OutboxMessage
 from storage.outbox import take_now
+from tests.support.engine_events import seen
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -45,20 +44,6 @@ def status_of(db: Database) -> dict[str, str]:
     return {key: status for key, status in rows}
 
 
-@contextmanager
-def commits(db: Database) -> Iterator[list[int]]:
-    seen: list[int] = []
-
-    def count(_conn: Any) -> None:
-        seen.append(1)
-
-    event.listen(db.engine, "commit", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "commit", count)
-
-
 def test_marks_that_gather_share_a_commit(db: Database) -> None:
     keys = claimed(db, 30)
     marks = _SentMarks(db)
@@ -72,7 +57,7 @@ def test_marks_that_gather_share_a_commit(db: Database) -> None:
             gate.wait(5)
         real(session, posted)
 
-    with pytest.MonkeyPatch.context() as patch, commits(db) as seen:
+    with pytest.MonkeyPatch.context() as patch, seen(db, "commit") as commits:
         patch.setattr(handlers.outbox, "mark_all_sent", slow_first)
         for key in keys:
             IN_FLIGHT.add(key)
@@ -82,7 +67,7 @@ def test_marks_that_gather_share_a_commit(db: Database) -> None:
         gate.set()
         assert marks.flush(10)
     # What was waiting when the thread woke, then everything that came during that commit.
-    assert len(seen) <= 2 and 1 <= first[0] <= 30
+    assert len(commits) <= 2 and 1 <= first[0] <= 30
     assert set(status_of(db).values()) == {"sent"}
     assert not any(key in IN_FLIGHT for key in keys)
 

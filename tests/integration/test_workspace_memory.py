@@ -4,41 +4,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import event
 
 from handlers.audience import read_workspace
 from handlers.deps import Deps, WorkspaceMemory
 from storage.db import Database
 from storage.workspace_settings import write_setting
 from tests.conftest import TEAM_ID
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.support.engine_events import seen
 
 
 def test_settings_are_read_once_then_again_after_their_time(db: Database) -> None:
     deps = Deps(db=db, default_zone=ZoneInfo("UTC"), workspaces=WorkspaceMemory(ttl=0.5))
-    with statements(db) as seen:
+    with seen(db, "before_cursor_execute") as statements:
         assert read_workspace(deps, TEAM_ID).language == "en"
-        assert len(seen) == 1
+        assert len(statements) == 1
         assert read_workspace(deps, TEAM_ID).language == "en"
-        assert len(seen) == 1  # from memory: no round trip
+        assert len(statements) == 1  # from memory: no round trip
     with db.session() as session:  # an operator's `settings set`, in another process
         write_setting(session, TEAM_ID, "language", "ar")
     assert read_workspace(deps, TEAM_ID).language == "en"  # not seen yet
