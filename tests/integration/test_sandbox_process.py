@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,7 +65,14 @@ def test_the_demo_is_seeded_through_the_bot_and_the_clock_panel_runs_jobs(db: Da
         (digest,) = [m for m in grace["messages"]["DU3GRACE"] if m["thread_ts"] is None]
         assert "Weekly deal review" in digest["text"]
         assert any(deal in json.dumps(digest["blocks"]) for deal in DEALS)
+        # The chart follows its digest; the sandbox's own worker may be the one uploading it,
+        # a moment after the job's process has returned.
+        deadline = time.monotonic() + 15
         chart = [m for m in grace["messages"]["DU3GRACE"] if m["files"]]
+        while not chart and time.monotonic() < deadline:
+            time.sleep(0.2)
+            grace = _get(f"{sandbox.url}sandbox/api/state?as=U3GRACE&since=0")
+            chart = [m for m in grace["messages"]["DU3GRACE"] if m["files"]]
         assert chart and chart[0]["files"][0]["mimetype"] == "image/png"
         with urllib.request.urlopen(sandbox.url.rstrip("/") + chart[0]["files"][0]["url"]) as png:
             assert png.read(8) == b"\x89PNG\r\n\x1a\n"
