@@ -202,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO-8601",
         help="the time the job believes it is (a date or date-time; no zone means UTC)",
     )
+    run.add_argument(
+        "--no-send",
+        action="store_true",
+        help="write what is due to the outbox and leave the sending to the workers running "
+        "beside it (`serve` or `worker`); use it with an --as-of in the past while they run",
+    )
     run.set_defaults(handler=cmd_jobs_run)
     listing = jobs_commands.add_parser(
         "list", help="each job and its next run", description="Each job and its next run time."

@@ -437,10 +437,14 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
     as_of = args.as_of or datetime.now(UTC)
     db = _database(settings, migrated=True)
     check_keys(settings, db)
-    report = run_and_send(
-        JOBS[args.job], _deps(settings, db, as_of), clients_for(settings, db), as_of
-    )
+    deps, clients = _deps(settings, db, as_of), clients_for(settings, db)
+    if args.no_send:
+        report = JOBS[args.job].run(deps, clients, as_of)
+    else:
+        report = run_and_send(JOBS[args.job], deps, clients, as_of)
     print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
+    if args.no_send and report.outcomes.get("queued"):
+        print("  queued: written to the outbox; the workers running beside this send them")
     for outcome, meaning in OUTCOME_MEANINGS.items():
         if report.outcomes.get(outcome):
             print(f"  {outcome}: {meaning}")

@@ -80,10 +80,14 @@ def sandbox_environment(port: int) -> dict[str, str]:
 
 
 def _job_runner(env: dict[str, str]) -> Callable[[str, str | None], tuple[bool, str]]:
-    """Runs a job as an operator would: `python -m bot jobs run JOB --as-of T`."""
+    """Runs a job as an operator would beside a running bot: `python -m bot jobs run JOB
+    --as-of T --no-send`, leaving the sending to the sandbox's own worker. Two processes
+    sending at once on clocks days apart would not be safe: to a worker on the real clock, a
+    message the job's process (on a past clock) is sending right now looks two minutes stale,
+    and settling it early could send it twice."""
 
     def run(job: str, as_of: str | None) -> tuple[bool, str]:
-        command = [sys.executable, "-m", "bot", "jobs", "run", job]
+        command = [sys.executable, "-m", "bot", "jobs", "run", job, "--no-send"]
         if as_of:
             command += ["--as-of", as_of]
         done = subprocess.run(

@@ -289,3 +289,20 @@ def test_a_failed_chart_upload_fails_nothing_else(db: Database, fake_slack: Slac
     with db.session() as session:
         statuses = dict(session.execute(select(OutboxMessage.kind, OutboxMessage.status)).all())
     assert statuses == {"weekly-digest": "sent", "digest-chart": "failed"}
+
+
+def test_jobs_run_no_send_leaves_the_sending_to_the_workers(
+    db: Database, fake_slack: SlackStandIn
+) -> None:
+    seed_team_with_every_kind_of_deal(db)
+    env = {**app_env(db, fake_slack), "PYTHONPATH": str(repo_root()), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "bot", "jobs", "run", "weekly-digest", "--as-of", DUE]
+    written = subprocess.run(
+        [*command, "--no-send"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert written.returncode == 0, written.stderr
+    assert "queued 1" in written.stdout and "the workers running beside this" in written.stdout
+    assert fake_slack.calls_to("chat.postMessage") == []
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "sent 1" in again.stdout  # what a worker does next
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
