@@ -444,7 +444,7 @@ def cmd_jobs_run(args: argparse.Namespace, settings: Settings) -> int:
         report = run_and_send(JOBS[args.job], deps, clients, as_of)
     print(f"{args.job} as of {as_of.isoformat()}: {report.summary()}")
     if args.no_send and report.outcomes.get("queued"):
-        print("  queued: written to the outbox; the workers running beside this send them")
+        print("  queued: written to the outbox, for the workers beside this process to send")
     for outcome, meaning in OUTCOME_MEANINGS.items():
         if report.outcomes.get(outcome):
             print(f"  {outcome}: {meaning}")

@@ -301,7 +301,7 @@ def test_jobs_run_no_send_leaves_the_sending_to_the_workers(
         [*command, "--no-send"], env=env, capture_output=True, text=True, timeout=60
     )
     assert written.returncode == 0, written.stderr
-    assert "queued 1" in written.stdout and "the workers running beside this" in written.stdout
+    assert "queued 1" in written.stdout and "for the workers beside this process" in written.stdout
     assert fake_slack.calls_to("chat.postMessage") == []
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "sent 1" in again.stdout  # what a worker does next
