@@ -464,11 +464,17 @@ def rep_open_deals(
             )
             .label("rank"),
         )
-        .join(Deal, Deal.id == Debrief.deal_id)
+        # From the rep's deals (ix_deals_owner_status) to their debriefs
+        # (ix_debriefs_deal_latest): a join from the debriefs side read every debrief of the
+        # workspace, 100,000 of them for one manager's Home in bench/home.py.
         .where(
-            Debrief.team_id == team_id,
-            Deal.owner_user_id == rep_user_id,
-            Deal.status == "open",
+            Debrief.deal_id.in_(  # a deal's debriefs are its workspace's
+                select(Deal.id).where(
+                    Deal.team_id == team_id,
+                    Deal.owner_user_id == rep_user_id,
+                    Deal.status == "open",
+                )
+            )
         )
         .subquery()
     )
