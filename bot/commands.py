@@ -219,7 +219,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return 0
     assert secret is not None
-    bound.run(SlackWsgi(app, db, secret))
+    try:
+        bound.run(SlackWsgi(app, db, secret))
+    finally:  # stopped (Ctrl-C): what was sent is recorded, rather than settled later
+        from handlers.outbox import flush_marks
+
+        flush_marks(db)
     return 0
 
 

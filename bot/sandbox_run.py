@@ -26,6 +26,7 @@ from bot.commands import EXIT_FAILURE, CommandError, check_keys, start_backgroun
 from bot.commands import _database as database
 from bot.commands import _deps as make_deps
 from bot.settings import Settings, load_settings
+from handlers.outbox import flush_marks
 from storage.db import Database
 
 log = logging.getLogger("dealcoach")
@@ -189,6 +190,7 @@ def cmd_sandbox(args: argparse.Namespace, _settings: Settings) -> int:
     finally:
         stop_background()
         deps.background.drain(timeout=2)
+        flush_marks(db, timeout=2)
         server.close()
     return 0
 
