@@ -271,8 +271,12 @@ class Worker:
         waited = 0.0
         while True:  # the message it follows may be on its way on another lane: wait a little
             with db.session() as session:
-                where = sent_message(session, after)
+                # The status first: under PostgreSQL's read committed, each statement sees the
+                # latest commit, and a `sent` mark landing between a read of where the message
+                # went (none yet) and one of its status (sent) looked like a message sent to
+                # nowhere, and the chart was given up. Its place is written with its status.
                 parent = status_of(session, after)
+                where = sent_message(session, after)
             if where is not None or parent is None or parent[0] not in ("pending", "sending"):
                 break
             if waited >= PARENT_WAIT or self._stop.is_set():

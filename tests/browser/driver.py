@@ -145,6 +145,13 @@ class Person:
         the container again, so a container the page redraws meanwhile does not go stale."""
         return self.until(lambda: next(iter(self.all(css, within)), None), css)
 
+    def text_of(self, css: str, within: Scope = None) -> str:
+        """The text of the first element matching `css`, found again should the page redraw it
+        between finding and reading (a background update redraws an open modal)."""
+        return str(
+            self.until(lambda: next((e.text for e in self.all(css, within) if e.text), None), css)
+        )
+
     def click(self, css: str, within: Scope = None) -> None:
         """Click the first element matching `css`, finding it again (and its container, when
         `within` is a function) if the page redrew it between finding and clicking."""

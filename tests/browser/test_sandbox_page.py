@@ -54,7 +54,7 @@ def test_a_rep_records_a_debrief_through_the_modal(person: Person) -> None:
     person.open_as(ANA)
     person.conversation(f"D{ANA}")
     person.send("/debrief Kestrel Shipping")
-    assert "Debrief" in person.modal().text
+    person.until(lambda: "Debrief" in person.modal().text, "the debrief modal")
     assert person.value_of("deal") == "Kestrel Shipping"
 
     tomorrow = (datetime.now(ZONE).date() + timedelta(days=2)).isoformat()
@@ -63,8 +63,8 @@ def test_a_rep_records_a_debrief_through_the_modal(person: Person) -> None:
     person.choose_radio("authority", "no")
     person.type_into("next_step", "security review with their IT lead")
     person.submit_modal()
-    error = person.find('#modal [data-block-id="call_date"] .block-error')
-    assert "future" in error.text.lower() or "today" in error.text.lower()
+    error = person.text_of('#modal [data-block-id="call_date"] .block-error').lower()
+    assert "future" in error or "today" in error
 
     person.pick_date("call_date", datetime.now(ZONE).date().isoformat())
     person.submit_modal()
