@@ -18,6 +18,7 @@ MEMORY_MAX_USERS = 50_000
 # How long a process trusts the workspace settings it read: `settings set` (run by an operator,
 # in a process of its own) reaches every running process within this time.
 SETTINGS_TTL_SECONDS = 10.0
+MEMORY_MAX_WORKSPACES = 10_000
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class WorkspaceMemory:
         return entry[1]
 
     def put(self, team_id: str, settings: Mapping[str, str]) -> None:
-        if len(self._settings) >= MEMORY_MAX_USERS:
+        if len(self._settings) >= MEMORY_MAX_WORKSPACES:
             self._settings.clear()
         self._settings[team_id] = (time.monotonic() + self.ttl, dict(settings))
 

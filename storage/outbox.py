@@ -85,6 +85,20 @@ _ROW_COLUMNS = (
 )
 
 
+def _address(
+    key: str, team_id: str, kind: str, recipient: str, channel: str, thread_ts: str | None
+) -> dict[str, Any]:
+    """The columns that say which message a row is and where it goes."""
+    return {
+        "key": key,
+        "team_id": team_id,
+        "kind": kind,
+        "recipient": recipient,
+        "channel": channel,
+        "thread_ts": thread_ts,
+    }
+
+
 def _take_key(
     session: Session,
     key: str,
@@ -97,20 +111,11 @@ def _take_key(
 ) -> bool:
     """A new key as `pending`; False when the key exists (pending, being sent, sent, or
     refused: a refused one is retried by the workers, with the message as it was written)."""
+    address = _address(key, team_id, kind, recipient, channel, thread_ts)
     created = insert_ignore(
         session,
         OUTBOX_TABLE,
-        {
-            "key": key,
-            "team_id": team_id,
-            "kind": kind,
-            "recipient": recipient,
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "status": PENDING,
-            "attempts": 0,
-            "claimed_at": now,
-        },
+        {**address, "status": PENDING, "attempts": 0, "claimed_at": now},
         ["key"],
     )
     return created is not None
@@ -173,12 +178,7 @@ def take_now(
         session,
         OUTBOX_TABLE,
         {
-            "key": key,
-            "team_id": team_id,
-            "kind": kind,
-            "recipient": recipient,
-            "channel": channel,
-            "thread_ts": thread_ts,
+            **_address(key, team_id, kind, recipient, channel, thread_ts),
             "payload": serialized,
             "status": SENDING,
             "attempts": 1,

@@ -41,24 +41,32 @@ def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) 
     raise AssertionError("serve did not become healthy")
 
 
-def test_serve_http_end_to_end(fake_slack: SlackStandIn, tmp_path: Path, db: Database) -> None:
+def start_serve(
+    fake_slack: SlackStandIn, db: Database, tmp_path: Path, database_url: str, *, output: int
+) -> tuple[subprocess.Popen[str], str]:
+    """`python -m bot serve --http` on a free port over `database_url` (settings otherwise from
+    `db`'s test environment); the process and its base URL."""
     port = free_port()
-    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"  # no schema yet: serve migrates it
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
-        **app_env(db, fake_slack, DATABASE_URL=fresh),
+        **app_env(db, fake_slack, DATABASE_URL=database_url),
         "PYTHONPATH": str(repo_root()),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port), "--no-scheduler"],
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=output,
         text=True,
     )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_serve_http_end_to_end(fake_slack: SlackStandIn, tmp_path: Path, db: Database) -> None:
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"  # no schema yet: serve migrates it
+    process, url = start_serve(fake_slack, db, tmp_path, fresh, output=subprocess.PIPE)
     try:
-        url = f"http://127.0.0.1:{port}"
         assert wait_healthy(url, process) == {"ok": True, "database": "ok"}
         slack = SlackRequests(url, SIGNING_SECRET, issuer=fake_slack)
         assert slack.command("/debrief", "Acme").status == 200
@@ -117,22 +125,14 @@ def test_serve_http_refuses_what_it_should_not_read(
 ) -> None:
     """The cap on the real process: exactly at it is served; one byte over, no length, no
     signature are answered from the headers alone; a chunked body is cut off at the cap."""
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
-        **app_env(databases["sqlite"], fake_slack, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"),
-        "PYTHONPATH": str(repo_root()),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port), "--no-scheduler"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    process, url = start_serve(
+        fake_slack,
+        databases["sqlite"],
+        tmp_path,
+        f"sqlite:///{tmp_path / 'x.db'}",
+        output=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
         slack = SlackRequests(url, SIGNING_SECRET, issuer=fake_slack)
         fields = slack.command_body("/debrief", "")
